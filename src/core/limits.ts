@@ -1,0 +1,66 @@
+/**
+ * Per-user limits (kernel/ucount.c as used by inotify and fanotify).
+ *
+ * A `Limits` object is one "kernel": a table of sysctl values (with the
+ * kernel's defaults) and per-user counters charged against them. Front-ends
+ * name their own counters (`inotify.instances`, `fanotify.marks`, …); the
+ * core never asks which front-end charges.
+ */
+
+/** The sysctls tsnotify models, with the kernel's defaults (SEMANTICS §5.7, §6.8). */
+export const DEFAULT_SYSCTLS = {
+  'fs.inotify.max_user_instances': 128,
+  'fs.inotify.max_user_watches': 8192 * 16, // computed from RAM in the kernel; 8192..1048576
+  'fs.inotify.max_queued_events': 16384,
+  'fs.fanotify.max_user_groups': 128,
+  'fs.fanotify.max_user_marks': 8192 * 16,
+  'fs.fanotify.max_queued_events': 16384,
+  'fs.dir-notify-enable': 1,
+} as const;
+
+export type SysctlName = keyof typeof DEFAULT_SYSCTLS;
+
+export class Limits {
+  private readonly values = new Map<SysctlName, number>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(overrides: Partial<Record<SysctlName, number>> = {}) {
+    for (const [k, v] of Object.entries({ ...DEFAULT_SYSCTLS, ...overrides })) this.values.set(k as SysctlName, v);
+  }
+
+  get(name: SysctlName): number {
+    return this.values.get(name)!;
+  }
+
+  /** Write a sysctl. Values below 1 (or not integers) are EINVAL, as proc_dointvec_minmax. */
+  set(name: SysctlName, value: number): void {
+    if (!Number.isInteger(value) || value < (name === 'fs.dir-notify-enable' ? 0 : 1)) {
+      throw new RangeError(`EINVAL: invalid argument, sysctl '${name}' = ${value}`);
+    }
+    this.values.set(name, value);
+  }
+
+  /** Current count of `counter` charged to `uid`. */
+  count(uid: number, counter: string): number {
+    return this.counts.get(`${counter}:${uid}`) ?? 0;
+  }
+
+  /** Charge one unit; false (nothing charged) when `max` is reached. */
+  charge(uid: number, counter: string, max: number): boolean {
+    const key = `${counter}:${uid}`;
+    const n = this.counts.get(key) ?? 0;
+    if (n >= max) return false;
+    this.counts.set(key, n + 1);
+    return true;
+  }
+
+  uncharge(uid: number, counter: string): void {
+    const key = `${counter}:${uid}`;
+    const n = this.counts.get(key) ?? 0;
+    if (n <= 1) this.counts.delete(key);
+    else this.counts.set(key, n - 1);
+  }
+}
+
+/** The process-wide default limits, used when a caller passes none. */
+export const defaultLimits = new Limits();

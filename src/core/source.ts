@@ -1,0 +1,35 @@
+/**
+ * What a front-end needs from an event source (the in-memory filesystem, the
+ * host's kernel, a fallback): resolve a path to a markable object the way the
+ * kernel's user_path_at() does for inotify_add_watch / fanotify_mark, check
+ * the caller's access, and say who the caller is. Sources implement it;
+ * front-ends consume it; neither imports the other.
+ */
+import type { Limits } from './limits.js';
+import type { FsInode, FsPath } from './object.js';
+
+export interface LookupOptions {
+  /** Follow a final symlink (false: IN_DONT_FOLLOW / FAN_MARK_DONT_FOLLOW). */
+  follow: boolean;
+  /** Require a directory: ENOTDIR otherwise (IN_ONLYDIR / FAN_MARK_ONLYDIR). */
+  directory: boolean;
+  /** The syscall named in errors (`inotify_add_watch`). */
+  syscall: string;
+}
+
+export interface Source {
+  /** `'vfs'`, `'host'`, `'fswatch'`, `'poll'` … */
+  readonly kind: string;
+  /** The caller's effective uid: whom limits are charged to. */
+  readonly uid: number;
+  /** The sysctls and per-user counters in force for this source. */
+  readonly limits: Limits;
+  /**
+   * Resolve `path` and check read permission on the target (EACCES), as
+   * inotify_add_watch does. Throws a SystemError (ENOENT, ENOTDIR, ELOOP,
+   * EACCES, ENAMETOOLONG, …) naming `syscall` and `path`.
+   */
+  lookup(path: string, opts: LookupOptions): FsPath;
+  /** Optional: called when a group created on this source is closed (host sources release resources). */
+  onInodeMarked?(inode: FsInode): void;
+}
