@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `tsnotify` command line: one entry point dispatching to commands.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { conformanceCommand } from './commands/conformance.js';
+import type { Io } from './io.js';
+import { processIo } from './io.js';
+
+export const USAGE = `Usage: tsnotify <command> [options]
+
+Commands:
+  conformance run|check   run kernel-recorded scenarios and compare transcripts
+
+Run 'tsnotify <command> --help' for a command's options and examples.
+`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'conformance':
+      return conformanceCommand(rest, io);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.out(USAGE);
+      return cmd === undefined ? 1 : 0;
+    default:
+      io.err(`tsnotify: unknown command '${cmd}'\n${USAGE}`);
+      return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`tsnotify: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
