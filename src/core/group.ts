@@ -55,6 +55,12 @@ export interface GroupOps {
   freeingMark?(mark: Mark, group: Group): void;
   /** The group is being destroyed, after its marks are gone. */
   release?(group: Group): void;
+  /**
+   * The source feeding this group's marks failed (a reader crashed, the
+   * kernel returned an unexpected error). The front-end tells its listener;
+   * an error is never swallowed.
+   */
+  sourceError?(group: Group, error: Error): void;
 }
 
 let nextSerial = 1;

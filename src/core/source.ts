@@ -6,7 +6,7 @@
  * front-ends consume it; neither imports the other.
  */
 import type { Limits } from './limits.js';
-import type { FsInode, FsPath } from './object.js';
+import type { FsPath } from './object.js';
 
 export interface LookupOptions {
   /** Follow a final symlink (false: IN_DONT_FOLLOW / FAN_MARK_DONT_FOLLOW). */
@@ -30,6 +30,4 @@ export interface Source {
    * EACCES, ENAMETOOLONG, …) naming `syscall` and `path`.
    */
   lookup(path: string, opts: LookupOptions): FsPath;
-  /** Optional: called when a group created on this source is closed (host sources release resources). */
-  onInodeMarked?(inode: FsInode): void;
 }

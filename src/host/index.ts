@@ -1,0 +1,11 @@
+/**
+ * Host sources: the real filesystem as an event source for the core.
+ * Importing this module loads no native code; the FFI library is loaded on
+ * the first kernel call.
+ */
+export type { HostSource, HostSourceStats } from './source.js';
+export { HostInode, HostSuperBlock, HostMount, HostDentry } from './source.js';
+export { createHostSource, defaultHostSource } from './registry.js';
+export type { HostSourceKind } from './registry.js';
+export { LinuxInotifySource } from './linux/inotify-source.js';
+export { UnsupportedSource } from './unsupported.js';
