@@ -36,6 +36,12 @@ export interface ScenarioFs {
   umount(path: string, flags: number): void;
   /** Close every descriptor and unmount everything (not recorded). */
   teardown(): void;
+  /**
+   * For asynchronous sources: resolve once every event caused so far has been
+   * dispatched into the core (FORMAT.md §1.1: delivery is synchronous in the
+   * kernel, so the runner waits here after each step).
+   */
+  settle?(): Promise<void>;
 }
 
 /** `mkfile` (§2): open(O_WRONLY|O_CREAT|O_TRUNC), write only if non-empty, close. Result: the open's. */

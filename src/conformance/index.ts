@@ -34,7 +34,7 @@ export function scenarioFiles(args: readonly string[]): string[] {
 }
 
 /** A way to get a fresh filesystem for one scenario, or a reason it cannot run there. */
-export type SourceFactory = (scenario: Scenario) => ScenarioFs | { skip: string };
+export type SourceFactory = (scenario: Scenario) => ScenarioFs | { skip: string } | Promise<ScenarioFs | { skip: string }>;
 
 export interface RunOptions {
   factory?: SourceFactory;
@@ -49,23 +49,23 @@ export interface RunResult {
 }
 
 /** Run one scenario document and return its transcript document. */
-export function runScenarioDocument(scenario: Scenario, opts: RunOptions = {}): TranscriptDocument {
+export async function runScenarioDocument(scenario: Scenario, opts: RunOptions = {}): Promise<TranscriptDocument> {
   const fe = opts.frontEnds ?? BUILT_FRONT_ENDS;
   const reason = skipReason(scenario, fe);
   const doc: TranscriptDocument = { format: 1, scenario: scenario.name, kernel: opts.label ?? 'tsnotify-vfs', flaky: scenario.flaky ?? false };
   if (reason) return { ...doc, skipped: reason };
-  const fs = (opts.factory ?? (() => vfsScenarioFs()))(scenario);
+  const fs = await (opts.factory ?? (() => vfsScenarioFs()))(scenario);
   if ('skip' in fs) return { ...doc, skipped: fs.skip };
-  return { ...doc, transcript: runScenario(scenario, fs) };
+  return { ...doc, transcript: await runScenario(scenario, fs) };
 }
 
 /** Run scenario files and write OUT/NAME.actual.json for each. */
-export function runConformance(files: readonly string[], outDir: string, opts: RunOptions = {}): RunResult[] {
+export async function runConformance(files: readonly string[], outDir: string, opts: RunOptions = {}): Promise<RunResult[]> {
   mkdirSync(outDir, { recursive: true });
   const results: RunResult[] = [];
   for (const file of files) {
     const scenario = parseScenario(readFileSync(file, 'utf8'), file);
-    const document = runScenarioDocument(scenario, opts);
+    const document = await runScenarioDocument(scenario, opts);
     writeFileSync(join(outDir, `${scenario.name}.actual.json`), JSON.stringify(document, null, 1) + '\n');
     results.push({ name: scenario.name, document });
   }

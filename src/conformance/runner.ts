@@ -264,7 +264,7 @@ function timeOf(v: unknown): TimeSpec {
  * not recorded), each step (one entry each), then the final drain of every
  * open instance; then teardown (not recorded).
  */
-export function runScenario(scenario: Scenario, fs: ScenarioFs): TranscriptEntry[] {
+export async function runScenario(scenario: Scenario, fs: ScenarioFs): Promise<TranscriptEntry[]> {
   const run = new Run(fs, scenario);
   const transcript: TranscriptEntry[] = [];
   try {
@@ -275,8 +275,10 @@ export function runScenario(scenario: Scenario, fs: ScenarioFs): TranscriptEntry
         throw new Error(`${scenario.name}: setup op ${JSON.stringify(op)} failed: ${(e as Error).message}`);
       }
     }
-    scenario.steps.forEach((op, i) => {
+    for (const [i, op] of scenario.steps.entries()) {
       const entry: TranscriptEntry = { step: i, op: op.op, result: 'ok' };
+      // An asynchronous source delivers the events of the previous steps first.
+      if (fs.settle && op.op === 'drain') await fs.settle();
       try {
         run.exec(op, entry);
       } catch (e) {
@@ -284,7 +286,8 @@ export function runScenario(scenario: Scenario, fs: ScenarioFs): TranscriptEntry
         entry.result = e.code;
       }
       transcript.push(entry);
-    });
+      if (fs.settle) await fs.settle();
+    }
     const final: TranscriptEntry = { step: 'final', op: 'drain', result: 'ok', events: [] };
     for (const inst of run.instances.values()) final.events!.push(...run.drain(inst));
     transcript.push(final);

@@ -68,7 +68,7 @@ export function observeMask(object: MarkableObject, observer: MaskObserver | nul
 
 /**
  * Recompute an object's combined mask (fsnotify_recalc_mask). Drops the
- * connector when no mark is left. Notifies the object's observer on change.
+ * connector when no mark is left. Notifies the object's observer.
  */
 export function recalcMask(object: MarkableObject): void {
   const conn = object.connector;
@@ -80,7 +80,9 @@ export function recalcMask(object: MarkableObject): void {
     conn.mask = mask;
     if (conn.marks.length === 0) object.connector = null;
   }
-  if (mask !== old) observers.get(object)?.(object, mask, old);
+  // Observers hear every recalculation, not only mask changes: a mark's
+  // flags (IN_EXCL_UNLINK) may matter to a source while the union is equal.
+  observers.get(object)?.(object, mask, old);
 }
 
 /** The combined mask of an object, 0 when nobody listens (the fast path). */

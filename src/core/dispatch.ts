@@ -11,7 +11,7 @@
  * the generic per-mark path (C10).
  */
 import { objectMask, watchesChildren } from './connector.js';
-import type { Group, HandleResult, IterInfo } from './group.js';
+import type { Group, HandleResult, IterInfo, PendingAnswer } from './group.js';
 import type { Mark } from './mark.js';
 import { MARK_FLAG_EXCL_UNLINK, MARK_FLAG_HAS_IGNORE_FLAGS, MARK_FLAG_IGNORED_SURV_MODIFY } from './mark.js';
 import {
@@ -25,6 +25,7 @@ import {
 } from './mask.js';
 import type { EventData, FsDentry, FsInode, FsMount, FsSuperBlock, MarkableObject } from './object.js';
 import { dataDentry, dataInode, dataPath } from './object.js';
+import { currentTask, runAsTask } from './task.js';
 
 const T_INODE = 0;
 const T_PARENT = 1;
@@ -131,9 +132,36 @@ function iterateGroups(
       if (isPerm && ret !== 0) return ret;
       continue;
     }
-    // An asynchronous answer: resume the walk once it arrives.
-    return ret.then((r) => (isPerm && r !== 0 ? r : iterateGroups(mask, data, dir, name, cookie, lists, heads)));
+    // An asynchronous answer: resume the walk once it arrives, as the same task.
+    const task = currentTask();
+    return thenAnswer(ret, (r) =>
+      isPerm && r !== 0 ? r : runAsTask(task, () => iterateGroups(mask, data, dir, name, cookie, lists, heads)),
+    );
   }
+}
+
+/**
+ * Continue a pending permission answer with `next` (the rest of a group
+ * walk, or the next permission event of one operation). The result can be
+ * cancelled as a whole: cancelling withdraws whichever answer is awaited at
+ * that moment, and `next` is not run after a cancellation.
+ */
+export function thenAnswer(first: PendingAnswer, next: (r: number) => HandleResult): PendingAnswer {
+  let awaited: PendingAnswer | null = first;
+  let cancelled = false;
+  const chained = first.then((r): HandleResult => {
+    awaited = null;
+    if (cancelled) return r;
+    const n = next(r);
+    if (typeof n !== 'number') awaited = n;
+    return n;
+  }) as PendingAnswer;
+  chained.cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    awaited?.cancel?.();
+  };
+  return chained;
 }
 
 /** Negative when `a` is visited before `b`: higher priority, then older group. */

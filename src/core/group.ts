@@ -24,8 +24,16 @@ export interface IterInfo {
   sb: Mark | null;
 }
 
+/**
+ * A permission answer still to come. `cancel()`, when present, withdraws the
+ * waiting operation (the kernel's killed task, F8): an unread event leaves
+ * the queue, a read one is marked cancelled, and the promise settles with
+ * EINTR without asking lower-priority groups.
+ */
+export type PendingAnswer = Promise<number> & { cancel?: () => void };
+
 /** Result of handing an event to a group: 0, or an errno number that denies a permission event. */
-export type HandleResult = number | Promise<number>;
+export type HandleResult = number | PendingAnswer;
 
 export interface GroupOps {
   /**

@@ -7,7 +7,8 @@
  * This is the only door through which the in-memory filesystem talks to the
  * core.
  */
-import { fsnotify, fsnotifyParent } from './dispatch.js';
+import { objectMask, watchesChildren } from './connector.js';
+import { fsnotify, fsnotifyParent, thenAnswer } from './dispatch.js';
 import type { HandleResult } from './group.js';
 import { destroyObjectMarks } from './mark.js';
 import {
@@ -32,7 +33,7 @@ import {
   FS_UNMOUNT,
 } from './mask.js';
 import type { FsDentry, FsFile, FsInode, FsMount, FsPath, FsSuperBlock } from './object.js';
-import { FMODE_EXEC, FMODE_NONOTIFY, FMODE_PATH, FMODE_WRITE } from './object.js';
+import { FMODE_EXEC, FMODE_NONOTIFY, FMODE_NONOTIFY_PERM, FMODE_PATH, FMODE_WRITE } from './object.js';
 
 // notify_change() attribute bits (include/linux/fs.h ATTR_*).
 export const ATTR_MODE = 1 << 0;
@@ -95,15 +96,28 @@ export function notifyOpenPerm(file: FsFile): HandleResult {
   if (file.fmode & (FMODE_NONOTIFY | FMODE_PATH)) return 0;
   if (file.fmode & FMODE_EXEC) {
     const r = notifyPath(file.path, FS_OPEN_EXEC_PERM, file);
-    if (typeof r !== 'number') return r.then((v) => (v !== 0 ? v : notifyPath(file.path, FS_OPEN_PERM, file)));
+    if (typeof r !== 'number') return thenAnswer(r, (v) => (v !== 0 ? v : notifyPath(file.path, FS_OPEN_PERM, file)));
     if (r !== 0) return r;
   }
   return notifyPath(file.path, FS_OPEN_PERM, file);
 }
 
-/** fsnotify_file_perm(MAY_READ): permission event before a read. */
+/**
+ * file_set_fsnotify_mode() at open (rule C15): the FMODE_* bits a new open
+ * file gets. FMODE_NONOTIFY_PERM unless a mark on the inode, its mount, its
+ * superblock or its watching parent asks for FS_ACCESS_PERM right now, so a
+ * permission mark added later does not gate reads on files already open.
+ */
+export function openNotifyMode(path: FsPath): number {
+  const dentry = path.dentry;
+  let pMask = objectMask(dentry.inode) | objectMask(dentry.inode.sb) | objectMask(path.mount);
+  if (dentry.parent) pMask |= watchesChildren(dentry.parent.inode);
+  return pMask & FS_ACCESS_PERM ? 0 : FMODE_NONOTIFY_PERM;
+}
+
+/** fsnotify_file_perm(MAY_READ): permission event before a read or readdir. */
 export function notifyAccessPerm(file: FsFile): HandleResult {
-  if (file.fmode & (FMODE_NONOTIFY | FMODE_PATH)) return 0;
+  if (file.fmode & (FMODE_NONOTIFY | FMODE_PATH | FMODE_NONOTIFY_PERM)) return 0;
   return notifyPath(file.path, FS_ACCESS_PERM, file);
 }
 

@@ -11,4 +11,5 @@ export * from './group.js';
 export * from './limits.js';
 export * from './dispatch.js';
 export * from './hooks.js';
+export * from './task.js';
 export type * from './source.js';

@@ -17,9 +17,25 @@ export interface MarkableObject {
   connector: Connector | null;
 }
 
+/** An exportable file handle (struct file_handle: handle_type + f_handle bytes). */
+export interface FileHandle {
+  readonly type: number;
+  readonly bytes: Uint8Array;
+}
+
 /** A filesystem (superblock). */
 export interface FsSuperBlock extends MarkableObject {
   readonly objectType: 'sb';
+  /**
+   * statfs(2) f_fsid as two 32-bit words, when the filesystem has one
+   * (fanotify FID groups record it with every file handle).
+   */
+  readonly fsid?: readonly [number, number];
+  /**
+   * s_export_op->encode_fh: a file handle for one of this filesystem's
+   * inodes, or null when it cannot be encoded (fanotify FID records).
+   */
+  encodeFileHandle?(inode: FsInode): FileHandle | null;
 }
 
 /** One mount instance of a superblock. */
@@ -35,6 +51,10 @@ export interface FsInode extends MarkableObject {
   readonly ino: number;
   /** S_ISDIR. */
   isDir(): boolean;
+  /** S_ISREG (fanotify's descriptor mode reports only files and directories). */
+  isReg?(): boolean;
+  /** inode_is_open_for_write() (fanotify ignore masks without SURV_MODIFY). */
+  isOpenForWrite?(): boolean;
 }
 
 /**
@@ -62,6 +82,11 @@ export const FMODE_EXEC = 0x20;
 export const FMODE_PATH = 0x4000;
 /** Files handed out by fanotify: using them generates no events. */
 export const FMODE_NONOTIFY = 0x4000000;
+/**
+ * Decided at open (rule C15): nobody watched access permission events on
+ * this file then, so reads never generate FS_ACCESS_PERM.
+ */
+export const FMODE_NONOTIFY_PERM = 0x8000000;
 
 /** An open file description. */
 export interface FsFile {

@@ -15,6 +15,8 @@ export interface LookupOptions {
   directory: boolean;
   /** The syscall named in errors (`inotify_add_watch`). */
   syscall: string;
+  /** Resolve a relative path from this descriptor (AT_FDCWD, -100, by default). */
+  dirfd?: number;
 }
 
 export interface Source {
@@ -30,4 +32,21 @@ export interface Source {
    * EACCES, ENAMETOOLONG, …) naming `syscall` and `path`.
    */
   lookup(path: string, opts: LookupOptions): FsPath;
+  /**
+   * The path an open descriptor refers to, with read permission checked
+   * (fanotify_mark with a NULL pathname). EBADF; ENOTDIR with
+   * `opts.directory` on a non-directory; EACCES.
+   */
+  lookupFd?(fd: number, opts: LookupOptions): FsPath;
+  /** The caller's process id (fanotify reports it; unprivileged readers see only their own). */
+  readonly pid?: number;
+  /**
+   * fanotify descriptor mode: open a new descriptor on `path` in this
+   * process with the open(2) `flags`, marked FMODE_NONOTIFY so its use
+   * generates no events (dentry_open in create_fd). Returns the descriptor.
+   */
+  openEventFile?(path: FsPath, flags: number): number;
+  /** Hold / release a path while a queued event refers to it (path_get / path_put). */
+  pathGet?(path: FsPath): void;
+  pathPut?(path: FsPath): void;
 }

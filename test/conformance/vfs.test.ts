@@ -25,8 +25,8 @@ for (const dir of ['scenarios', 'extra']) {
   for (const file of files) {
     const scenario = parseScenario(readFileSync(file, 'utf8'), file);
     const expected = JSON.parse(readFileSync(file.replace(/\.json$/, '.expected.json'), 'utf8')) as TranscriptDocument;
-    const actual = runScenarioDocument(scenario);
-    test(`${dir}/${scenario.name} on the vfs matches the kernel`, (t) => {
+    test(`${dir}/${scenario.name} on the vfs matches the kernel`, async (t) => {
+      const actual = await runScenarioDocument(scenario);
       const outcome = checkOne(scenario.name, expected, actual);
       if (outcome.status === 'skipped') return t.skip(outcome.detail);
       assert.equal(outcome.status, 'passed', outcome.detail);

@@ -67,7 +67,7 @@ export async function conformanceCommand(argv: string[], io: Io): Promise<number
       io.err(`tsnotify conformance run: ${factory}\n`);
       return 1;
     }
-    const results = runConformance(scenarioFiles(args), out, { factory, label: `tsnotify-${source}` });
+    const results = await runConformance(scenarioFiles(args), out, { factory, label: `tsnotify-${source}` });
     const skipped = results.filter((r) => r.document.skipped !== undefined).length;
     io.out(`ran ${results.length - skipped} scenario(s) on ${source}, skipped ${skipped}; transcripts in ${out}\n`);
     return 0;

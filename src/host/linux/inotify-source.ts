@@ -18,8 +18,9 @@
  * IN_MASK_ADD and no new events, so follow/no-follow, ONLYDIR, EACCES,
  * ENOSPC and every other errno come from Linux itself.
  */
-import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import {
   destroyObjectMarks,
   FS_EVENT_ON_CHILD,
@@ -28,7 +29,7 @@ import {
   MARK_FLAG_EXCL_UNLINK,
   observeMask,
 } from '../../core/index.js';
-import type { FsPath, LookupOptions, MarkableObject } from '../../core/index.js';
+import type { EventData, FsPath, LookupOptions, MarkableObject } from '../../core/index.js';
 import { isSystemError, sysError } from '../../errors.js';
 import type { HostSource, HostSourceStats } from '../source.js';
 import { failObjects, groupsOf, HostDentry, HostInode, HostMount, HostSuperBlock } from '../source.js';
@@ -39,7 +40,11 @@ import { linuxSyscalls } from './ffi.js';
 import { KernelReader } from './reader.js';
 
 const IN_ALL_EVENTS = 0xfff;
-const IN_DIRENT = 0x40 | 0x80 | 0x100 | 0x200;
+const IN_MOVED_TO = 0x80;
+const IN_CREATE = 0x100;
+const IN_DELETE = 0x200;
+const IN_DIRENT = 0x40 | IN_MOVED_TO | IN_CREATE | IN_DELETE;
+const NONE: EventData = { type: 'none' };
 const IN_Q_OVERFLOW = 0x4000;
 const IN_IGNORED = 0x8000;
 const IN_ONLYDIR = 0x01000000;
@@ -56,8 +61,23 @@ class WatchedInode extends HostInode {
   follow = true;
   /** What the kernel watch currently asks for. */
   kernelMask = 0;
-  kernelExcl = false;
+  /** Some mark here has IN_EXCL_UNLINK (emulated: see dispatchChild). */
+  excl = false;
+  /** Directories with EXCL_UNLINK marks: names the kernel reported deleted, not re-created since. */
+  unlinkedNames: Set<string> | null = null;
+  /** The object itself was seen unlinked (its own IN_ATTRIB with no path left). */
+  selfUnlinked = false;
 }
+
+/** A dentry known to be unlinked: the core drops file events on it for IN_EXCL_UNLINK marks. */
+class UnlinkedDentry extends HostDentry {
+  override isUnlinked(): boolean {
+    return true;
+  }
+}
+
+/** How many deleted names one directory remembers for IN_EXCL_UNLINK. */
+const MAX_UNLINKED_NAMES = 4096;
 
 /** A child seen only through its parent's watch: no marks, never watched. */
 class ChildStub extends HostInode {}
@@ -66,7 +86,20 @@ class ChildStub extends HostInode {}
 interface Kernel {
   fd: number;
   reader: KernelReader;
+  /** The kernel wd of the private sync directory (flush()), or -1. */
+  syncWd: number;
 }
+
+const IN_ATTRIB = 0x4;
+/** Private sync directories still on disk, removed at exit. */
+const syncDirs = new Set<string>();
+let exitHookInstalled = false;
+function removeSyncDirs(): void {
+  for (const d of syncDirs) rmSync(d, { recursive: true, force: true });
+  syncDirs.clear();
+}
+/** How long flush() waits for its marker before failing. */
+const FLUSH_TIMEOUT_MS = 10_000;
 
 export interface LinuxInotifySourceOptions {
   /** Sysctls for the core's own accounting; defaults mirror /proc/sys/fs/inotify. */
@@ -93,6 +126,10 @@ export class LinuxInotifySource implements HostSource {
   /** The lookup being served right now: the observer uses its fresh path. */
   private pending: { obj: WatchedInode; path: string; follow: boolean } | null = null;
   private closed = false;
+  /** flush(): a private directory with two marker files touched alternately (so markers never coalesce). */
+  private syncDir: string | null = null;
+  private syncSeq = 0;
+  private readonly flushWaiters: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
 
   constructor(opts: LinuxInotifySourceOptions = {}) {
     this.uid = process.geteuid?.() ?? 0;
@@ -124,7 +161,7 @@ export class LinuxInotifySource implements HostSource {
       (buf) => this.onData(fd, buf),
       (err) => this.onReaderError(fd, err),
     );
-    const kernel = { fd, reader };
+    const kernel = { fd, reader, syncWd: -1 };
     this.kernel = kernel;
     return kernel;
   }
@@ -183,10 +220,20 @@ export class LinuxInotifySource implements HostSource {
       this.dropWatch(obj);
       return;
     }
-    const kmask = mask & IN_ALL_EVENTS;
-    const marks = obj.connector.marks;
-    const excl = marks.length > 0 && marks.every((m) => (m.flags & MARK_FLAG_EXCL_UNLINK) !== 0);
-    if (kmask === obj.kernelMask && excl === obj.kernelExcl) return;
+    // IN_EXCL_UNLINK is never set on the shared kernel watch (other groups may
+    // not want it); to emulate it exactly, a directory whose marks use it also
+    // asks the kernel for the dirent events that tell which names die.
+    const excl = obj.connector.marks.some((m) => (m.flags & MARK_FLAG_EXCL_UNLINK) !== 0);
+    obj.excl = excl;
+    if (excl && obj.isDir()) obj.unlinkedNames ??= new Set();
+    else obj.unlinkedNames = null;
+    let kmask = mask & IN_ALL_EVENTS;
+    if (excl && obj.isDir()) kmask |= IN_DIRENT;
+    if (excl && !obj.isDir()) kmask |= IN_ATTRIB;
+    if ((kmask & ~obj.kernelMask) === 0 && (kmask === obj.kernelMask || this.pending?.obj !== obj)) {
+      // Narrowing without a fresh path is optional (the core filters); equal masks need nothing.
+      if (kmask === obj.kernelMask) return;
+    }
     const kernel = this.kernel;
     if (!kernel) return;
     let path: string;
@@ -204,11 +251,12 @@ export class LinuxInotifySource implements HostSource {
         return;
       }
     }
-    const flags = (follow ? 0 : IN_DONT_FOLLOW) | (excl ? IN_EXCL_UNLINK : 0);
+    const flags = follow ? 0 : IN_DONT_FOLLOW;
     const sys = linuxSyscalls();
     let kwd: number;
     try {
-      kwd = sys.inotifyAddWatch(kernel.fd, path, kmask | flags || IN_EXCL_UNLINK);
+      // No event wanted: a flag-only mask keeps an event-less watch (the flag is moot without events).
+      kwd = sys.inotifyAddWatch(kernel.fd, path, kmask === 0 ? flags | IN_EXCL_UNLINK : kmask | flags);
     } catch (e) {
       failObjects([obj], e as Error);
       return;
@@ -220,7 +268,6 @@ export class LinuxInotifySource implements HostSource {
       return;
     }
     obj.kernelMask = kmask;
-    obj.kernelExcl = excl;
   }
 
   private dropWatch(obj: WatchedInode): void {
@@ -244,6 +291,10 @@ export class LinuxInotifySource implements HostSource {
     const kernel = this.kernel;
     if (!kernel) return;
     this.kernel = null;
+    for (const w of this.flushWaiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
     void kernel.reader.stop().then(() => {
       try {
         linuxSyscalls().close(kernel.fd);
@@ -259,7 +310,13 @@ export class LinuxInotifySource implements HostSource {
   }
 
   private dispatch(r: InotifyRecord): void {
+    if (r.wd === this.kernel?.syncWd && r.wd !== -1) {
+      if (r.mask & IN_ATTRIB) this.flushWaiters.shift()?.resolve();
+      return;
+    }
     if (r.mask & IN_Q_OVERFLOW) {
+      // The markers may have been lost with the overflow: release every waiter.
+      for (const w of this.flushWaiters.splice(0)) w.resolve();
       for (const g of groupsOf(this.byWd.values())) g.queue.add(g.queue.overflowEvent, null);
       return;
     }
@@ -272,12 +329,46 @@ export class LinuxInotifySource implements HostSource {
       if (this.byWd.size === 0) this.retireKernel();
       return;
     }
-    const none = { type: 'none' } as const;
     if (r.name !== '') {
-      if (r.mask & IN_DIRENT) fsnotify(r.mask, none, obj, r.name, null, r.cookie);
-      else fsnotify((r.mask | FS_EVENT_ON_CHILD) >>> 0, none, obj, r.name, new ChildStub(obj.sb, 0, false), 0);
-    } else {
-      fsnotify(r.mask, none, null, null, obj, r.cookie);
+      if (r.mask & IN_DIRENT) {
+        const names = obj.unlinkedNames;
+        if (names) {
+          if (r.mask & IN_DELETE) {
+            if (names.size >= MAX_UNLINKED_NAMES) names.delete(names.values().next().value!);
+            names.add(r.name);
+          } else if (r.mask & (IN_CREATE | IN_MOVED_TO)) names.delete(r.name);
+        }
+        fsnotify(r.mask, NONE, obj, r.name, null, r.cookie);
+      } else {
+        const child = new ChildStub(obj.sb, 0, false);
+        const data = obj.unlinkedNames?.has(r.name) ? this.unlinkedData(child, r.name) : NONE;
+        fsnotify((r.mask | FS_EVENT_ON_CHILD) >>> 0, data, obj, r.name, child, 0);
+      }
+      return;
+    }
+    if (obj.excl && !obj.isDir() && r.mask & IN_ATTRIB && !obj.selfUnlinked) obj.selfUnlinked = !this.stillNamed(obj);
+    const data = obj.excl && obj.selfUnlinked ? this.unlinkedData(obj, '') : NONE;
+    fsnotify(r.mask, data, null, null, obj, r.cookie);
+  }
+
+  /** Event data saying "this came through an unlinked dentry" (for IN_EXCL_UNLINK marks). */
+  private unlinkedData(inode: HostInode, name: string): EventData {
+    const { mount } = this.sbFor((inode.sb as HostSuperBlock).dev);
+    return { type: 'path', path: { mount, dentry: new UnlinkedDentry(inode, name) }, file: null };
+  }
+
+  /**
+   * Does the object's last known path still name it? Used when its own
+   * IN_ATTRIB may be a link-count drop: afterwards, file events seen on its
+   * own watch come through an unlinked dentry. (Checked when the record is
+   * dispatched, so an unlink that follows very closely can be seen early.)
+   */
+  private stillNamed(obj: WatchedInode): boolean {
+    try {
+      const st = obj.follow ? statSync(obj.path) : lstatSync(obj.path);
+      return st.ino === obj.ino && st.dev === (obj.sb as HostSuperBlock).dev && st.nlink > 0;
+    } catch {
+      return false;
     }
   }
 
@@ -298,8 +389,57 @@ export class LinuxInotifySource implements HostSource {
     });
   }
 
+  /**
+   * Resolve once every kernel event caused before this call has been
+   * dispatched into the core: a marker event is generated in a private
+   * directory watched by the same kernel instance, and the kernel keeps
+   * order. Rejects with ETIMEDOUT-like EIO after 10 s (a stuck reader).
+   */
+  flush(): Promise<void> {
+    const kernel = this.kernel;
+    if (!kernel || kernel.reader.state !== 'running') return Promise.resolve();
+    const sys = linuxSyscalls();
+    if (kernel.syncWd === -1) {
+      if (this.syncDir === null) {
+        const dir = mkdtempSync(join(tmpdir(), 'tsnotify-sync-'));
+        this.syncDir = dir;
+        syncDirs.add(dir);
+        if (!exitHookInstalled) {
+          exitHookInstalled = true;
+          process.once('exit', removeSyncDirs);
+        }
+      }
+      for (const m of ['a', 'b']) writeFileSync(join(this.syncDir, m), '');
+      kernel.syncWd = sys.inotifyAddWatch(kernel.fd, this.syncDir, IN_ATTRIB | IN_ONLYDIR);
+    }
+    return new Promise<void>((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.flushWaiters.findIndex((w) => w.timer === timer);
+        if (i >= 0) this.flushWaiters.splice(i, 1);
+        reject(sysError('EIO', 'read', this.syncDir ?? undefined, `no marker event within ${FLUSH_TIMEOUT_MS} ms: the kernel reader is stuck`));
+      }, FLUSH_TIMEOUT_MS);
+      this.flushWaiters.push({
+        resolve: () => {
+          clearTimeout(timer);
+          resolvePromise();
+        },
+        timer,
+      });
+      const t = ++this.syncSeq;
+      utimesSync(join(this.syncDir!, t % 2 ? 'a' : 'b'), t, t);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const w of this.flushWaiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+    if (this.syncDir) {
+      rmSync(this.syncDir, { recursive: true, force: true });
+      syncDirs.delete(this.syncDir);
+    }
     const objects = [...this.byWd.values()];
     for (const o of objects) observeMask(o, null);
     this.byWd.clear();

@@ -1,0 +1,246 @@
+/**
+ * KernelReader: delivers the bytes of a kernel notification fd (inotify,
+ * fanotify) to the main thread without blocking it and without the libuv
+ * thread pool.
+ *
+ * HOW: a `worker_threads` Worker (reader-worker.js, which loads koffi itself)
+ * blocks in poll() on [the fd, a wake eventfd owned by this object], read()s
+ * everything that is ready into a 256 KiB buffer and posts it as one
+ * transferred ArrayBuffer. postMessage keeps the kernel's order. Node offers
+ * no public way to put an arbitrary fd in its own event loop (`net.Socket`
+ * refuses an anon-inode fd with ERR_INVALID_FD_TYPE, `fs` streams read on
+ * the thread pool; koffi's uv_poll binding is undocumented "and might
+ * change"), hence the worker.
+ *
+ * LIFETIME
+ * - `start()` creates the eventfd and the worker. `stop()` writes the
+ *   eventfd, the worker posts what it had read and returns, and `stop()`
+ *   resolves after the worker's 'exit' (the thread is joined) and closes the
+ *   eventfd. Every byte read off the fd reaches `onData` before `stop()`
+ *   resolves. The notification fd is never closed here: its owner closes it,
+ *   and only after `stop()` resolves. (Closed earlier, the worker keeps
+ *   polling the number: EBADF at best, at worst it reads whatever file the
+ *   number is reused for.)
+ * - Errors: an unexpected errno in the worker (poll/read) arrives as a
+ *   SystemError; a crash of the worker as the Error it threw; an exit nobody
+ *   asked for as EIO. The first failure reaches `onError`, once; the worker
+ *   is then gone, the reader becomes 'stopped' (eventfd closed) and `stop()`
+ *   is a no-op; `start()` may be called again.
+ * - Exceptions thrown by `onData`/`onError` are not caught: like an
+ *   EventEmitter listener's, they surface as uncaught exceptions.
+ *
+ * KEEPING THE PROCESS ALIVE (the choice): like `fs.watch`, a running reader
+ * is `persistent` by default: it keeps the event loop alive while it runs,
+ * because someone is listening. `unref()` (or `persistent: false`) lets the
+ * process exit while it runs; the front-end calls it when its last listener
+ * goes away, or simply stops the reader. A stopped reader holds nothing. A
+ * Worker blocked in poll() cannot be terminated by Node (process exit would
+ * wait for it forever), so a process 'exit' hook wakes every running reader's
+ * worker; the process then exits normally even with readers still running.
+ */
+import { Worker } from 'node:worker_threads';
+import { SystemError, type ErrnoCode } from '../../errors.js';
+import { EFD_CLOEXEC, EFD_NONBLOCK } from './constants.js';
+import { linuxSyscalls } from './ffi.js';
+
+/** Data handed to the worker (reader-worker.ts). */
+export interface ReaderWorkerData {
+  fd: number;
+  wakeFd: number;
+  bufferSize: number;
+  batch: boolean;
+}
+
+/** Messages from the worker. */
+export type WorkerMessage =
+  | { type: 'data'; buf: ArrayBuffer }
+  | { type: 'error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined };
+
+export interface KernelReaderOptions {
+  /** Size of the worker's read buffer; one posted batch is at most this big. Default 256 KiB, at least 16 KiB. */
+  bufferSize?: number;
+  /** Keep the event loop alive while running (default true); see `ref()`/`unref()`. */
+  persistent?: boolean;
+  /**
+   * true (default): keep reading while the fd stays readable and post one
+   * batch; false: post after every read(2). Batching posts fewer messages
+   * under load (about half in bench/host) for one extra poll(2) per batch.
+   */
+  batch?: boolean;
+  /**
+   * Where the worker script is (default: reader-worker.js beside this file).
+   * For bundlers that move files, and for tests that need a failing worker.
+   */
+  workerUrl?: URL;
+}
+
+export type ReaderState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+const DEFAULT_BUFFER_SIZE = 256 * 1024;
+/** Twice the worker's MIN_ROOM (8 KiB, more than any record): it posts when less than that is free. */
+const MIN_BUFFER_SIZE = 16 * 1024;
+const WAKE = new BigUint64Array([1n]);
+
+/** Wake eventfds of readers whose worker is alive: written at process exit so the threads can be joined. */
+const liveWakeFds = new Set<number>();
+let exitHookInstalled = false;
+
+function wakeAllAtExit(): void {
+  for (const wakeFd of liveWakeFds) wake(wakeFd);
+}
+
+/** Write the eventfd so the worker leaves poll(). Synchronous. */
+function wake(wakeFd: number): void {
+  // -1 (EAGAIN) only when the counter is saturated: the worker is awake anyway.
+  linuxSyscalls().write(wakeFd, new Uint8Array(WAKE.buffer));
+}
+
+/**
+ * The parent's execArgv without `--input-type`: a worker inherits it, and it
+ * makes Node refuse to load a worker *file* when the parent ran `node -e`.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--input-type') i++;
+    else if (!arg.startsWith('--input-type=')) out.push(arg);
+  }
+  return out;
+}
+
+export class KernelReader {
+  readonly fd: number;
+  private readonly onData: (buf: Buffer) => void;
+  private readonly onError: (err: Error) => void;
+  private readonly bufferSize: number;
+  private readonly batch: boolean;
+  private readonly workerUrl: URL;
+  private persistent: boolean;
+  private worker: Worker | undefined;
+  private wakeFd = -1;
+  private stateValue: ReaderState = 'idle';
+  private stopping: Promise<void> | undefined;
+  private failed = false;
+
+  /**
+   * Read `fd` (an inotify or fanotify fd; non-blocking recommended) once
+   * `start()` is called. `onData` gets whole records, in kernel order;
+   * `onError` gets every failure. This reader must be the fd's only reader.
+   * Throws EBADF (fd not a non-negative int) or EINVAL (bufferSize).
+   */
+  constructor(fd: number, onData: (buf: Buffer) => void, onError: (err: Error) => void, options: KernelReaderOptions = {}) {
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new SystemError('EBADF', { syscall: 'read', reason: `fd ${fd} is not a descriptor` });
+    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    if (!Number.isInteger(bufferSize) || bufferSize < MIN_BUFFER_SIZE) {
+      throw new SystemError('EINVAL', { syscall: 'read', reason: `bufferSize ${bufferSize} must be an integer >= ${MIN_BUFFER_SIZE}` });
+    }
+    this.fd = fd;
+    this.onData = onData;
+    this.onError = onError;
+    this.bufferSize = bufferSize;
+    this.workerUrl = options.workerUrl ?? new URL('./reader-worker.js', import.meta.url);
+    this.batch = options.batch ?? true;
+    this.persistent = options.persistent ?? true;
+  }
+
+  /** 'idle' (never started), 'running', 'stopping' (stop() pending), 'stopped'. */
+  get state(): ReaderState {
+    return this.stateValue;
+  }
+
+  /**
+   * Start the worker. A no-op while running; after a stop it starts afresh.
+   * Throws EMFILE/ENFILE (no fd for the eventfd) or ENOSYS (not Linux, FFI missing).
+   */
+  start(): void {
+    if (this.stateValue === 'running') return;
+    if (this.stateValue === 'stopping') throw new SystemError('EBUSY', { syscall: 'read', reason: 'the reader is stopping; await stop() first' });
+    const sys = linuxSyscalls();
+    this.wakeFd = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    const workerData: ReaderWorkerData = { fd: this.fd, wakeFd: this.wakeFd, bufferSize: this.bufferSize, batch: this.batch };
+    let worker: Worker;
+    try {
+      worker = new Worker(this.workerUrl, { workerData, execArgv: workerExecArgv() });
+    } catch (e) {
+      sys.close(this.wakeFd);
+      this.wakeFd = -1;
+      throw e;
+    }
+    this.worker = worker;
+    this.failed = false;
+    this.stateValue = 'running';
+    this.stopping = undefined;
+    if (!this.persistent) worker.unref();
+    liveWakeFds.add(this.wakeFd);
+    if (!exitHookInstalled) {
+      process.on('exit', wakeAllAtExit);
+      exitHookInstalled = true;
+    }
+    worker.on('message', (msg: WorkerMessage) => this.handleMessage(msg));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.handleExit(worker, code));
+  }
+
+  /**
+   * Wake the worker, deliver what it had read, join it, close the eventfd.
+   * Resolves when the thread is gone. Safe to call in any state, repeatedly.
+   */
+  stop(): Promise<void> {
+    if (this.stateValue !== 'running' && this.stateValue !== 'stopping') return Promise.resolve();
+    if (this.stopping !== undefined) return this.stopping;
+    const worker = this.worker;
+    this.stateValue = 'stopping';
+    this.stopping = new Promise<void>((resolve) => {
+      worker?.once('exit', () => resolve());
+    });
+    worker?.ref(); // the pending stop keeps the loop alive until the join
+    if (this.wakeFd >= 0) wake(this.wakeFd);
+    return this.stopping;
+  }
+
+  /** Keep the event loop alive while running (the default). */
+  ref(): this {
+    this.persistent = true;
+    this.worker?.ref();
+    return this;
+  }
+
+  /** Let the process exit while this reader runs. */
+  unref(): this {
+    this.persistent = false;
+    if (this.stateValue === 'running') this.worker?.unref();
+    return this;
+  }
+
+  private handleMessage(msg: WorkerMessage): void {
+    if (msg.type === 'data') {
+      this.onData(Buffer.from(msg.buf));
+      return;
+    }
+    this.fail(new SystemError(msg.code, { syscall: msg.syscall, path: msg.path, reason: msg.reason }));
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onError(err);
+  }
+
+  private handleExit(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    const requested = this.stateValue === 'stopping';
+    this.worker = undefined;
+    if (this.wakeFd >= 0) {
+      const wakeFd = this.wakeFd;
+      liveWakeFds.delete(wakeFd);
+      this.wakeFd = -1;
+      linuxSyscalls().close(wakeFd);
+    }
+    this.stateValue = 'stopped';
+    if (!requested && !this.failed) {
+      this.fail(new SystemError('EIO', { syscall: 'read', reason: `reader worker for fd ${this.fd} exited unexpectedly with code ${code}` }));
+    }
+  }
+}
