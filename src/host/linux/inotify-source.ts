@@ -38,6 +38,7 @@ import { decodeInotify } from './decode.js';
 import type { InotifyRecord } from './decode.js';
 import { linuxSyscalls } from './ffi.js';
 import { KernelReader } from './reader.js';
+import type { KernelReaderOptions } from './reader.js';
 
 const IN_ALL_EVENTS = 0xfff;
 const IN_MOVED_TO = 0x80;
@@ -88,7 +89,16 @@ interface Kernel {
   reader: KernelReader;
   /** The kernel wd of the private sync directory (flush()), or -1. */
   syncWd: number;
+  /** Set while the generation has no watch: retires it unless a watch comes back. */
+  idleTimer: NodeJS.Timeout | null;
 }
+
+/**
+ * How long an idle kernel instance is kept (its reader unref'd, so it never
+ * keeps the process alive) before its fd and thread are released. Reusing it
+ * spares a thread start per instance when watches come and go.
+ */
+const IDLE_RETIRE_MS = 500;
 
 const IN_ATTRIB = 0x4;
 /** Private sync directories still on disk, removed at exit. */
@@ -104,6 +114,8 @@ const FLUSH_TIMEOUT_MS = 10_000;
 export interface LinuxInotifySourceOptions {
   /** Sysctls for the core's own accounting; defaults mirror /proc/sys/fs/inotify. */
   limits?: Limits;
+  /** Options for the kernel reader (buffer size, a worker script for fault-injection tests). */
+  reader?: KernelReaderOptions;
 }
 
 function readSysctl(name: string, dflt: number): number {
@@ -126,6 +138,7 @@ export class LinuxInotifySource implements HostSource {
   /** The lookup being served right now: the observer uses its fresh path. */
   private pending: { obj: WatchedInode; path: string; follow: boolean } | null = null;
   private closed = false;
+  private readonly readerOptions: KernelReaderOptions;
   /** flush(): a private directory with two marker files touched alternately (so markers never coalesce). */
   private syncDir: string | null = null;
   private syncSeq = 0;
@@ -133,6 +146,7 @@ export class LinuxInotifySource implements HostSource {
 
   constructor(opts: LinuxInotifySourceOptions = {}) {
     this.uid = process.geteuid?.() ?? 0;
+    this.readerOptions = opts.reader ?? {};
     this.limits =
       opts.limits ??
       new Limits({
@@ -153,15 +167,23 @@ export class LinuxInotifySource implements HostSource {
 
   private ensureKernel(): Kernel {
     if (this.closed) throw sysError('EBADF', 'inotify_init1', undefined, 'the host source is closed');
-    if (this.kernel) return this.kernel;
+    if (this.kernel) {
+      if (this.kernel.idleTimer) {
+        clearTimeout(this.kernel.idleTimer);
+        this.kernel.idleTimer = null;
+        this.kernel.reader.ref();
+      }
+      return this.kernel;
+    }
     const sys = linuxSyscalls();
     const fd = sys.inotifyInit1(IN_NONBLOCK | IN_CLOEXEC);
     const reader = new KernelReader(
       fd,
       (buf) => this.onData(fd, buf),
       (err) => this.onReaderError(fd, err),
+      this.readerOptions,
     );
-    const kernel = { fd, reader, syncWd: -1 };
+    const kernel: Kernel = { fd, reader, syncWd: -1, idleTimer: null };
     this.kernel = kernel;
     return kernel;
   }
@@ -283,14 +305,26 @@ export class LinuxInotifySource implements HostSource {
         if (!isSystemError(e, 'EINVAL')) throw e;
       }
     }
-    if (this.byWd.size === 0) this.retireKernel();
+    if (this.byWd.size === 0) this.idle();
   }
 
-  /** No watch left: stop the reader and close the kernel fd, so the process can exit. */
+  /** No watch left: let the process exit, and release the kernel instance unless a watch comes back soon. */
+  private idle(): void {
+    const kernel = this.kernel;
+    if (!kernel || kernel.idleTimer) return;
+    kernel.reader.unref();
+    kernel.idleTimer = setTimeout(() => {
+      if (this.kernel === kernel && this.byWd.size === 0) this.retireKernel();
+    }, IDLE_RETIRE_MS);
+    kernel.idleTimer.unref();
+  }
+
+  /** Stop the reader and close the kernel fd. */
   private retireKernel(): void {
     const kernel = this.kernel;
     if (!kernel) return;
     this.kernel = null;
+    if (kernel.idleTimer) clearTimeout(kernel.idleTimer);
     for (const w of this.flushWaiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve();
@@ -326,7 +360,7 @@ export class LinuxInotifySource implements HostSource {
       this.byWd.delete(r.wd);
       observeMask(obj, null);
       destroyObjectMarks(obj);
-      if (this.byWd.size === 0) this.retireKernel();
+      if (this.byWd.size === 0) this.idle();
       return;
     }
     if (r.name !== '') {
@@ -448,6 +482,7 @@ export class LinuxInotifySource implements HostSource {
     this.kernel = null;
     this.closed = true;
     if (kernel) {
+      if (kernel.idleTimer) clearTimeout(kernel.idleTimer);
       await kernel.reader.stop();
       linuxSyscalls().close(kernel.fd);
     }
