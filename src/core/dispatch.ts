@@ -15,6 +15,7 @@ import type { Group, HandleResult, IterInfo, PendingAnswer } from './group.js';
 import type { Mark } from './mark.js';
 import { MARK_FLAG_EXCL_UNLINK, MARK_FLAG_HAS_IGNORE_FLAGS, MARK_FLAG_IGNORED_SURV_MODIFY } from './mark.js';
 import {
+  ALL_FSNOTIFY_DIRENT_EVENTS,
   ALL_FSNOTIFY_EVENTS,
   ALL_FSNOTIFY_PERM_EVENTS,
   FS_EVENT_ON_CHILD,
@@ -266,8 +267,10 @@ function handleEventPerMark(
     if (ret) return ret;
   }
   if (!iter.inode) return 0;
-  if (mask & FS_EVENT_ON_CHILD) {
-    mask = (mask & ~FS_EVENT_ON_CHILD) >>> 0;
+  // The object's own watch never sees FS_EVENT_ON_CHILD, and gets a name
+  // only for dirent events (even when another group asked for parent info).
+  mask = (mask & ~FS_EVENT_ON_CHILD) >>> 0;
+  if (!(mask & ALL_FSNOTIFY_DIRENT_EVENTS)) {
     dir = null;
     name = null;
   }

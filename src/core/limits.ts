@@ -8,6 +8,8 @@
  */
 
 /** The sysctls tsnotify models, with the kernel's defaults (SEMANTICS §5.7, §6.8). */
+import { sysError } from '../errors.js';
+
 export const DEFAULT_SYSCTLS = {
   'fs.inotify.max_user_instances': 128,
   'fs.inotify.max_user_watches': 8192 * 16, // computed from RAM in the kernel; 8192..1048576
@@ -32,10 +34,14 @@ export class Limits {
     return this.values.get(name)!;
   }
 
-  /** Write a sysctl. Values below 1 (or not integers) are EINVAL, as proc_dointvec_minmax. */
+  /**
+   * Write a sysctl, with the kernel's bounds: the limits take 0 to INT_MAX
+   * (proc_dointvec_minmax), dir-notify-enable any int. EINVAL otherwise.
+   */
   set(name: SysctlName, value: number): void {
-    if (!Number.isInteger(value) || value < (name === 'fs.dir-notify-enable' ? 0 : 1)) {
-      throw new RangeError(`EINVAL: invalid argument, sysctl '${name}' = ${value}`);
+    const min = name === 'fs.dir-notify-enable' ? -0x80000000 : 0;
+    if (!Number.isInteger(value) || value < min || value > 0x7fffffff) {
+      throw sysError('EINVAL', 'write', `/proc/sys/${name.replace(/\./g, '/')}`, `${value} is outside ${min}..2147483647`);
     }
     this.values.set(name, value);
   }

@@ -130,8 +130,8 @@ export function link(p: VfsProcess, from: string, to: string): void {
   if (pr.last !== 'norm') n2.fail('EEXIST');
   if (n2.child(pr.dir, pr.name)) n2.fail('EEXIST');
   const inode = src.dentry.inode;
-  if (inode.isDir()) n.fail('EPERM');
   if (src.mount !== pr.dir.mount) n.fail('EXDEV');
+  if (inode.isDir()) n.fail('EPERM');
   const dir = pr.dir.dentry.inode;
   if (dir.dead) n2.fail('ENOENT');
   if (!mayModifyDir(dir, p.cred)) n2.fail('EACCES');
@@ -168,12 +168,13 @@ export function rename(p: VfsProcess, from: string, to: string, flags: number): 
   const n2: Namei = p.namei(syscall, to);
   const oldSide = renameSide(p, n, from);
   const newSide = renameSide(p, n2, to);
+  // The kernel compares mounts before it looks the names up.
+  if (oldSide.pr.dir.mount !== newSide.pr.dir.mount) n.fail('EXDEV');
   const src = oldSide.dentry;
   if (!src) n.fail('ENOENT');
   let target = newSide.dentry;
   const exchange = (flags & RENAME_EXCHANGE) !== 0;
   if (exchange && !target) n2.fail('ENOENT');
-  if (oldSide.pr.dir.mount !== newSide.pr.dir.mount) n.fail('EXDEV');
   if (flags & RENAME_NOREPLACE && target) n2.fail('EEXIST');
   const srcIsDir = src.inode.isDir();
   if (oldSide.pr.trailing && !srcIsDir) n.fail('ENOTDIR');

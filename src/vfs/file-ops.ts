@@ -11,6 +11,7 @@ import {
   ATTR_MTIME,
   ATTR_SIZE,
   FMODE_EXEC,
+  FMODE_NONOTIFY,
   FMODE_PATH,
   FMODE_READ,
   FMODE_WRITE,
@@ -18,10 +19,14 @@ import {
   notifyChange,
   notifyClose,
   notifyCreate,
+  notifyAccessPerm,
   notifyModify,
   notifyOpen,
   notifyOpenPerm,
+  openNotifyMode,
+  runAsTask,
 } from '../core/index.js';
+import type { HandleResult } from '../core/index.js';
 import { errnoName, sysError } from '../errors.js';
 import {
   DT_CHR,
@@ -91,7 +96,57 @@ export interface DirEntry {
 
 // ---------------------------------------------------------------- open
 
+/** An open(2) resolved and checked, waiting for its permission events. */
+interface PreparedOpen {
+  readonly file: OpenFile;
+  readonly created: boolean;
+  readonly path: string;
+}
+
 export function open(p: VfsProcess, path: string, flags: number, mode: number): number {
+  const prep = openPrepare(p, path, flags, mode);
+  if (typeof prep === 'number') return prep;
+  const denied = syncAnswer(notifyOpenPerm(prep.file), 'open', path);
+  return openFinish(p, prep, denied);
+}
+
+/** open(2) that waits for asynchronous permission answers (fanotify FAN_OPEN_PERM). */
+export async function openAsync(p: VfsProcess, path: string, flags: number, mode: number): Promise<number> {
+  const prep = runAsTask(p, () => openPrepare(p, path, flags, mode));
+  if (typeof prep === 'number') return prep;
+  const denied = await holdWhileWaiting(p, prep.file.path, runAsTask(p, () => notifyOpenPerm(prep.file)));
+  return runAsTask(p, () => openFinish(p, prep, denied));
+}
+
+/**
+ * A synchronous call cannot wait for a permission answer: when a listener
+ * answers asynchronously, the wait is withdrawn (the event leaves the
+ * listener's queue, as for a killed task) and the call fails with EAGAIN.
+ */
+export function syncAnswer(r: HandleResult, syscall: string, path?: string): number {
+  if (typeof r === 'number') return r;
+  r.cancel?.();
+  throw sysError(
+    'EAGAIN',
+    syscall,
+    path,
+    'a fanotify permission listener answers asynchronously: use the asynchronous call (openAsync, readAsync)',
+  );
+}
+
+/** Keep `path` referenced while an operation waits for a permission answer. */
+async function holdWhileWaiting(p: VfsProcess, path: VPath, r: HandleResult): Promise<number> {
+  if (typeof r === 'number') return r;
+  p.machine.pathGet(path);
+  try {
+    return await r;
+  } finally {
+    p.machine.pathPut(path);
+  }
+}
+
+/** Everything open(2) does before its permission events; a number when it is already done (O_PATH, O_TMPFILE). */
+function openPrepare(p: VfsProcess, path: string, flags: number, mode: number): PreparedOpen | number {
   const n: Namei = p.namei('open', path);
   if (flags & O_TMPFILE_BIT) return openTmpfile(p, n, path, flags, mode);
   if (flags & O_PATH) return openPath(p, n, path, flags);
@@ -112,7 +167,7 @@ export function open(p: VfsProcess, path: string, flags: number, mode: number): 
   if (flags & O_DIRECTORY && !inode.isDir()) n.fail('ENOTDIR');
   const acc = flags & O_ACCMODE;
   const wantsWrite = acc === O_WRONLY || acc === O_RDWR || (flags & O_TRUNC) !== 0;
-  if (inode.isDir() && (acc !== O_RDONLY || flags & O_CREAT)) n.fail('EISDIR');
+  if (inode.isDir() && (acc !== O_RDONLY || flags & (O_CREAT | O_TRUNC))) n.fail('EISDIR');
   if (!created) {
     let may = 0;
     if (acc === O_RDONLY || acc === O_RDWR || acc === O_ACCMODE) may |= MAY_READ;
@@ -122,21 +177,45 @@ export function open(p: VfsProcess, path: string, flags: number, mode: number): 
   if (inode.isFifo()) fifoOpenCheck(n, inode, acc, flags);
 
   const fmode = (acc === O_RDONLY || acc === O_RDWR ? FMODE_READ : 0) | (acc === O_WRONLY || acc === O_RDWR ? FMODE_WRITE : 0);
-  const file = new OpenFile(target, fmode, flags);
-  const denied = notifyOpenPerm(file);
-  if (typeof denied !== 'number') {
-    throw sysError('EAGAIN', 'open', path, 'a permission listener answers asynchronously: use the asynchronous open');
-  }
-  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'open', path);
+  const file = new OpenFile(target, fmode | openNotifyMode(target), flags);
+  return { file, created, path };
+}
+
+/** The rest of open(2) once the permission events allowed it. */
+function openFinish(p: VfsProcess, prep: PreparedOpen, denied: number): number {
+  const { file, created } = prep;
+  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'open', prep.path);
+  const target = file.path;
+  const inode = target.dentry.inode;
   p.machine.pathGet(target);
+  if (inode.isFifo()) {
+    if (file.fmode & FMODE_READ) inode.readers++;
+    if (file.fmode & FMODE_WRITE) inode.writers++;
+  }
+  if (file.fmode & FMODE_WRITE) inode.writeOpens++;
+  const fd = p.installFd(file);
+  notifyOpen(file);
+  if (file.flags & O_TRUNC && !created && inode.isReg()) doTruncate(p, target.dentry, 0, ATTR_SIZE | ATTR_MTIME | ATTR_CTIME);
+  return fd;
+}
+
+/**
+ * fanotify's create_fd(): a new descriptor on `target` with the group's
+ * event_f_flags, FMODE_NONOTIFY (its use raises no events) and no
+ * permission check, as dentry_open.
+ */
+export function openEventFile(p: VfsProcess, target: VPath, flags: number): number {
+  const acc = flags & O_ACCMODE;
+  const fmode = (acc === O_RDONLY || acc === O_RDWR ? FMODE_READ : 0) | (acc === O_WRONLY || acc === O_RDWR ? FMODE_WRITE : 0);
+  const file = new OpenFile(target, fmode | FMODE_NONOTIFY, flags);
+  p.machine.pathGet(target);
+  const inode = target.dentry.inode;
   if (inode.isFifo()) {
     if (fmode & FMODE_READ) inode.readers++;
     if (fmode & FMODE_WRITE) inode.writers++;
   }
-  const fd = p.installFd(file);
-  notifyOpen(file);
-  if (flags & O_TRUNC && !created && inode.isReg()) doTruncate(p, target.dentry, 0, ATTR_SIZE | ATTR_MTIME | ATTR_CTIME);
-  return fd;
+  if (fmode & FMODE_WRITE) inode.writeOpens++;
+  return p.installFd(file);
 }
 
 function fifoOpenCheck(n: Namei, inode: Inode, acc: number, flags: number): void {
@@ -173,8 +252,8 @@ function openCreate(
       const lp = n.linkParent(pr.dir, existing.dentry, depth);
       return openCreate(p, n, lp, flags, mode, depth + 1);
     }
-    if (pr.trailing && !existing.dentry.inode.isDir()) n.fail('ENOTDIR');
-    if (existing.dentry.inode.isDir()) n.fail('EISDIR');
+    // O_CREAT on an existing name: a trailing slash or a directory is EISDIR.
+    if (pr.trailing || existing.dentry.inode.isDir()) n.fail('EISDIR');
     return { path: existing, created: false };
   }
   if (pr.trailing) n.fail('EISDIR');
@@ -197,6 +276,19 @@ function openPath(p: VfsProcess, n: Namei, path: string, flags: number): number 
   return p.installFd(file);
 }
 
+/** open_by_handle_at()'s open of an already resolved path: O_PATH, else a read-only open with its events. */
+export function openResolved(p: VfsProcess, target: VPath, flags: number): number {
+  if (flags & O_PATH) {
+    const file = new OpenFile(target, FMODE_PATH, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW));
+    p.machine.pathGet(target);
+    return p.installFd(file);
+  }
+  if ((flags & O_ACCMODE) !== O_RDONLY) throw sysError('EINVAL', 'open_by_handle_at');
+  const file = new OpenFile(target, FMODE_READ | openNotifyMode(target), flags);
+  const denied = syncAnswer(notifyOpenPerm(file), 'open_by_handle_at');
+  return openFinish(p, { file, created: false, path: '' }, denied);
+}
+
 /** O_TMPFILE: an unnamed regular file in a directory, reported to it as `#<ino>` (tmpfs's dentry name). */
 function openTmpfile(p: VfsProcess, n: Namei, path: string, flags: number, mode: number): number {
   const acc = flags & O_ACCMODE;
@@ -208,13 +300,20 @@ function openTmpfile(p: VfsProcess, n: Namei, path: string, flags: number, mode:
   const inode = newInode(p, dir, S_IFREG | (mode & 0o7777 & ~p.umask));
   const dentry = new Dentry(inode, dirPath.dentry, `#${inode.ino}`, false);
   const target = new VPath(dirPath.mount, dentry);
-  const file = new OpenFile(target, (acc === O_RDWR ? FMODE_READ : 0) | FMODE_WRITE, flags);
-  const denied = notifyOpenPerm(file);
-  if (typeof denied === 'number' && denied !== 0) {
+  const file = new OpenFile(target, (acc === O_RDWR ? FMODE_READ : 0) | FMODE_WRITE | openNotifyMode(target), flags);
+  let denied: number;
+  try {
+    denied = syncAnswer(notifyOpenPerm(file), 'open', path);
+  } catch (e) {
+    p.machine.killDentry(dentry);
+    throw e;
+  }
+  if (denied !== 0) {
     p.machine.killDentry(dentry);
     throw sysError(errnoName(denied) ?? 'EPERM', 'open', path);
   }
   p.machine.pathGet(target);
+  inode.writeOpens++;
   const fd = p.installFd(file);
   notifyOpen(file);
   return fd;
@@ -240,6 +339,8 @@ export function addEntry(dir: Inode, dirDentry: Dentry, name: string, inode: Ino
 export function close(p: VfsProcess, fd: number): void {
   const file = p.file(fd, 'close');
   p.fds.delete(fd);
+  // filp_close(): dnotify_flush() and friends run for every descriptor closed.
+  for (const hook of p.machine.closeHooks) hook(p, file);
   file.refs--;
   if (file.refs > 0) return;
   // __fput(): the close event, then the path references (which may kill an unlinked dentry).
@@ -248,6 +349,7 @@ export function close(p: VfsProcess, fd: number): void {
     if (file.fmode & FMODE_READ) inode.readers--;
     if (file.fmode & FMODE_WRITE) inode.writers--;
   }
+  if (file.fmode & FMODE_WRITE) inode.writeOpens--;
   notifyClose(file);
   p.machine.pathPut(file.path);
 }
@@ -255,11 +357,30 @@ export function close(p: VfsProcess, fd: number): void {
 // ---------------------------------------------------------------- read / write
 
 export function read(p: VfsProcess, fd: number, count: number): Buffer {
+  const file = readPrepare(p, fd, count);
+  const denied = syncAnswer(notifyAccessPerm(file), 'read');
+  return readFinish(p, file, count, denied);
+}
+
+/** read(2) that waits for asynchronous permission answers (fanotify FAN_ACCESS_PERM). */
+export async function readAsync(p: VfsProcess, fd: number, count: number): Promise<Buffer> {
+  const file = runAsTask(p, () => readPrepare(p, fd, count));
+  const denied = await holdWhileWaiting(p, file.path, runAsTask(p, () => notifyAccessPerm(file)));
+  return runAsTask(p, () => readFinish(p, file, count, denied));
+}
+
+/** vfs_read() up to rw_verify_area(), whose permission event comes next. */
+function readPrepare(p: VfsProcess, fd: number, count: number): OpenFile {
   const file = p.file(fd, 'read');
   if (!(file.fmode & FMODE_READ)) throw sysError('EBADF', 'read');
+  if (count < 0) throw sysError('EINVAL', 'read');
+  return file;
+}
+
+function readFinish(_p: VfsProcess, file: OpenFile, count: number, denied: number): Buffer {
+  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'read');
   const inode = file.inode;
   if (inode.isDir()) throw sysError('EISDIR', 'read');
-  if (count < 0) throw sysError('EINVAL', 'read');
   let out: Buffer;
   if (inode.isFifo()) {
     const n = Math.min(count, inode.size);
@@ -335,8 +456,8 @@ export function lseek(p: VfsProcess, fd: number, offset: number, whence: number)
   let base: number;
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = file.pos;
-  else if (whence === SEEK_END) base = inode.isDir() ? 0 : inode.size;
-  else throw sysError('EINVAL', 'lseek');
+  else if (whence === SEEK_END && !inode.isDir()) base = inode.size;
+  else throw sysError('EINVAL', 'lseek'); // tmpfs directories take SEEK_SET and SEEK_CUR only
   const pos = base + offset;
   if (pos < 0) throw sysError('EINVAL', 'lseek');
   file.pos = pos;
@@ -407,14 +528,19 @@ export function getdents(p: VfsProcess, fd: number): DirEntry[] {
   if (file.fmode & FMODE_PATH) throw sysError('EBADF', 'getdents64');
   const inode = file.inode;
   if (!inode.isDir()) throw sysError('ENOTDIR', 'getdents64');
+  // iterate_dir(): the access permission event comes before the dead-directory check.
+  const denied = syncAnswer(notifyAccessPerm(file), 'getdents64');
+  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'getdents64');
   if (inode.dead) throw sysError('ENOENT', 'getdents64');
   const all: DirEntry[] = [
     { name: '.', ino: inode.ino, type: DT_DIR },
     { name: '..', ino: (file.path.dentry.parent ?? file.path.dentry).inode.ino, type: DT_DIR },
   ];
   for (const [name, d] of inode.entries) all.push({ name, ino: d.inode.ino, type: dtype(d.inode) });
+  // Once a listing reached its end the cursor stays there (tmpfs): entries
+  // created later show up only after a rewind.
   const out = all.slice(file.dirPos);
-  file.dirPos = all.length;
+  file.dirPos = out.length === 0 ? Number.MAX_SAFE_INTEGER : all.length;
   file.pos = file.dirPos;
   notifyAccess(file);
   return out;
