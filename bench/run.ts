@@ -134,3 +134,9 @@ for (const r of rows) {
   console.log(`| ${r.name} | ${r.ops.toLocaleString('en-US')} | ${r.seconds.toFixed(3)} | ${Math.round(r.ops / r.seconds).toLocaleString('en-US')} |`);
 }
 if (sink < 0) console.log(sink);
+
+if (process.platform === 'linux' && process.env['BENCH_HOST'] !== '0') {
+  const { hostBench } = await import('./host/source.js');
+  console.log('');
+  for (const line of await hostBench()) console.log(line);
+}
