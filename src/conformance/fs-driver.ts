@@ -3,13 +3,35 @@
  * implementation per source. Every method performs exactly the system
  * call(s) the format names and throws a SystemError on failure.
  */
-import type { Source } from '../core/index.js';
+import type { FileHandle, Source } from '../core/index.js';
+import type { DnotifyTask } from '../dnotify/index.js';
 import type { TimeSpec } from '../vfs/index.js';
 import { createVfs, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO, S_IFREG } from '../vfs/index.js';
+
+/**
+ * What fanotify and dnotify scenarios need beyond the filesystem ops
+ * (FORMAT.md §3.3, §3.4, §5.2): a source without it skips them.
+ */
+export interface ScenarioNotifyFs {
+  /** The scenario process's id (`self_pid`). */
+  readonly pid: number;
+  /** The scenario root as descriptor paths show it (absolute). */
+  readonly rootPath: string;
+  /** readlink("/proc/self/fd/N"), absolute, with " (deleted)" when unlinked. */
+  fdPath(fd: number): string;
+  /** statfs(path) f_fsid. */
+  statfsFsid(path: string): readonly [number, number];
+  /** open_by_handle_at(O_PATH) on the filesystem mounted at `mountPath` ('.' for the root); returns a descriptor. */
+  openByHandle(mountPath: string, handle: FileHandle): number;
+  /** The process dnotify registers in. */
+  readonly dnotifyTask: DnotifyTask;
+}
 
 export interface ScenarioFs {
   /** What the front-ends resolve paths through. */
   readonly source: Source;
+  /** fanotify/dnotify support; absent: those scenarios are skipped. */
+  readonly notify?: ScenarioNotifyFs;
   open(path: string, flags: number, mode: number): number;
   close(fd: number): void;
   read(fd: number, count: number): number;
@@ -59,6 +81,14 @@ export function vfsScenarioFs(): ScenarioFs {
   const p = createVfs({ umask: 0o022 });
   return {
     source: p,
+    notify: {
+      pid: p.pid,
+      rootPath: '/',
+      fdPath: (fd) => p.fdPath(fd),
+      statfsFsid: (path) => p.statfs(path).fsid,
+      openByHandle: (mountPath, handle) => p.openByHandleAt(mountPath, handle),
+      dnotifyTask: p,
+    },
     open: (path, flags, mode) => p.open(path, flags, mode),
     close: (fd) => p.close(fd),
     read: (fd, count) => p.read(fd, count).length,

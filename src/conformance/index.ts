@@ -11,7 +11,7 @@ import { parseScenario } from './format.js';
 import type { ScenarioFs } from './fs-driver.js';
 import { vfsScenarioFs } from './fs-driver.js';
 import type { FrontEnds } from './runner.js';
-import { BUILT_FRONT_ENDS, runScenario, skipReason } from './runner.js';
+import { BUILT_FRONT_ENDS, notifySkipReason, runScenario, skipReason } from './runner.js';
 
 export { runScenario, skipReason, BUILT_FRONT_ENDS } from './runner.js';
 export type { FrontEnds } from './runner.js';
@@ -56,6 +56,11 @@ export async function runScenarioDocument(scenario: Scenario, opts: RunOptions =
   if (reason) return { ...doc, skipped: reason };
   const fs = await (opts.factory ?? (() => vfsScenarioFs()))(scenario);
   if ('skip' in fs) return { ...doc, skipped: fs.skip };
+  const unsupported = notifySkipReason(scenario, fs);
+  if (unsupported) {
+    fs.teardown();
+    return { ...doc, skipped: unsupported };
+  }
   return { ...doc, transcript: await runScenario(scenario, fs) };
 }
 

@@ -46,6 +46,8 @@ export interface Source {
    * generates no events (dentry_open in create_fd). Returns the descriptor.
    */
   openEventFile?(path: FsPath, flags: number): number;
+  /** Close a descriptor openEventFile returned. */
+  closeEventFile?(fd: number): void;
   /** Hold / release a path while a queued event refers to it (path_get / path_put). */
   pathGet?(path: FsPath): void;
   pathPut?(path: FsPath): void;

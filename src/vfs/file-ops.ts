@@ -35,6 +35,7 @@ import {
   DT_LNK,
   DT_REG,
   DT_UNKNOWN,
+  MAY_EXEC,
   MAY_READ,
   MAY_WRITE,
   O_ACCMODE,
@@ -101,6 +102,8 @@ interface PreparedOpen {
   readonly file: OpenFile;
   readonly created: boolean;
   readonly path: string;
+  /** The call named in errors (default 'open'). */
+  readonly syscall?: string;
 }
 
 export function open(p: VfsProcess, path: string, flags: number, mode: number): number {
@@ -184,7 +187,7 @@ function openPrepare(p: VfsProcess, path: string, flags: number, mode: number): 
 /** The rest of open(2) once the permission events allowed it. */
 function openFinish(p: VfsProcess, prep: PreparedOpen, denied: number): number {
   const { file, created } = prep;
-  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'open', prep.path);
+  if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', prep.syscall ?? 'open', prep.path);
   const target = file.path;
   const inode = target.dentry.inode;
   p.machine.pathGet(target);
@@ -287,6 +290,60 @@ export function openResolved(p: VfsProcess, target: VPath, flags: number): numbe
   const file = new OpenFile(target, FMODE_READ | openNotifyMode(target), flags);
   const denied = syncAnswer(notifyOpenPerm(file), 'open_by_handle_at');
   return openFinish(p, { file, created: false, path: '' }, denied);
+}
+
+// ---------------------------------------------------------------- exec
+
+/**
+ * execve(2) of a program that exits at once: do_open_execat() (MAY_EXEC on a
+ * regular file, else EACCES; FMODE_EXEC, so OPEN_EXEC_PERM then OPEN_PERM,
+ * then OPEN|OPEN_EXEC), ETXTBSY when the file is open for writing (after the
+ * open events, as the kernel checks it), the loader's read of the image
+ * (ACCESS_PERM, ACCESS), and the last close at exit (CLOSE_NOWRITE), as
+ * Linux 6.18 reports for a binary on tmpfs.
+ */
+export function execve(p: VfsProcess, path: string): void {
+  const file = execPrepare(p, path);
+  const denied = syncAnswer(notifyOpenPerm(file), 'execve', path);
+  const fd = openFinish(p, { file, created: false, path, syscall: 'execve' }, denied);
+  const readDenied = execDenyWrite(p, fd, path) ?? syncAnswer(notifyAccessPerm(file), 'execve', path);
+  execFinish(p, fd, path, readDenied);
+}
+
+/** execve(2) that waits for asynchronous permission answers (FAN_OPEN_EXEC_PERM, FAN_OPEN_PERM, FAN_ACCESS_PERM). */
+export async function execveAsync(p: VfsProcess, path: string): Promise<void> {
+  const file = runAsTask(p, () => execPrepare(p, path));
+  const denied = await holdWhileWaiting(p, file.path, runAsTask(p, () => notifyOpenPerm(file)));
+  const fd = runAsTask(p, () => openFinish(p, { file, created: false, path, syscall: 'execve' }, denied));
+  const early = runAsTask(p, () => execDenyWrite(p, fd, path));
+  const readDenied = early ?? (await holdWhileWaiting(p, file.path, runAsTask(p, () => notifyAccessPerm(file))));
+  runAsTask(p, () => execFinish(p, fd, path, readDenied));
+}
+
+function execPrepare(p: VfsProcess, path: string): OpenFile {
+  const n: Namei = p.namei('execve', path);
+  const target = n.path(path, true);
+  const inode = target.dentry.inode;
+  if (!inode.isReg() || !mayAccess(inode, MAY_EXEC, p.cred)) n.fail('EACCES');
+  return new OpenFile(target, FMODE_READ | FMODE_EXEC | openNotifyMode(target), O_RDONLY);
+}
+
+/** exe_file_deny_write_access(): ETXTBSY (after the open events; the file is closed again). */
+function execDenyWrite(p: VfsProcess, fd: number, path: string): number | null {
+  const file = p.file(fd, 'execve');
+  if (file.inode.writeOpens === 0) return null;
+  close(p, fd);
+  throw sysError('ETXTBSY', 'execve', path);
+}
+
+function execFinish(p: VfsProcess, fd: number, path: string, denied: number): void {
+  const file = p.file(fd, 'execve');
+  try {
+    if (denied !== 0) throw sysError(errnoName(denied) ?? 'EPERM', 'execve', path);
+    if (file.inode.size > 0) notifyAccess(file);
+  } finally {
+    close(p, fd);
+  }
 }
 
 /** O_TMPFILE: an unnamed regular file in a directory, reported to it as `#<ino>` (tmpfs's dentry name). */

@@ -14,6 +14,7 @@ import {
 } from '../core/index.js';
 import { S_IFDIR } from './constants.js';
 import { Dentry, Inode, Mount, SuperBlock, VPath } from './objects.js';
+import type { OpenFile } from './objects.js';
 
 export interface MachineOptions {
   /** Sysctls and per-user counters; a fresh table with the kernel's defaults by default. */
@@ -28,6 +29,9 @@ export class Machine {
   readonly limits: Limits;
   readonly rootMount: Mount;
   private nextDev = 1;
+  private nextPid = 1000;
+  /** Called when a process closes any descriptor (filp_close): dnotify_flush and the like. */
+  readonly closeHooks = new Set<(process: object, file: OpenFile) => void>();
   private readonly clock: () => bigint;
 
   constructor(opts: MachineOptions = {}) {
@@ -41,6 +45,11 @@ export class Machine {
 
   now(): bigint {
     return this.clock();
+  }
+
+  /** A fresh process id. */
+  allocPid(): number {
+    return this.nextPid++;
   }
 
   /** A fresh filesystem with an empty root directory (inode 1). */
@@ -91,6 +100,8 @@ export class Machine {
     dentry.killed = true;
     const inode = dentry.inode;
     inode.liveDentries--;
+    const i = inode.aliases.indexOf(dentry);
+    if (i >= 0) inode.aliases.splice(i, 1);
     if (inode.nlink === 0) notifyInodeRemove(inode);
     this.iput(inode);
   }

@@ -143,3 +143,26 @@ export class Namei {
     }
   }
 }
+
+/**
+ * d_path(): the absolute path of (mount, dentry) as seen from `root`,
+ * crossing mount points upwards; " (deleted)" is appended once the dentry
+ * was removed from its directory (readlink of /proc/self/fd/N).
+ */
+export function dPath(p: VPath, root: VPath): string {
+  const parts: string[] = [];
+  let mnt = p.mount;
+  let d: Dentry | null = p.dentry;
+  while (d !== null) {
+    if (mnt === root.mount && d === root.dentry) break;
+    if (d === mnt.root) {
+      if (!mnt.parent || !mnt.mountpoint) break;
+      d = mnt.mountpoint;
+      mnt = mnt.parent;
+      continue;
+    }
+    parts.unshift(d.name);
+    d = d.parent;
+  }
+  return '/' + parts.join('/') + (p.dentry.isUnlinked() ? ' (deleted)' : '');
+}

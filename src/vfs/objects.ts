@@ -13,7 +13,7 @@
  * - a superblock is shut down when its last mount goes (FS_UNMOUNT for every
  *   marked inode, newest inode first, as the kernel walks s_inodes).
  */
-import type { Connector, FsDentry, FsFile, FsInode, FsMount, FsPath, FsSuperBlock } from '../core/index.js';
+import type { Connector, FileHandle, FsDentry, FsFile, FsInode, FsMount, FsPath, FsSuperBlock } from '../core/index.js';
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG } from './constants.js';
 
 export class SuperBlock implements FsSuperBlock {
@@ -28,16 +28,49 @@ export class SuperBlock implements FsSuperBlock {
   /** Mounts of this superblock still referenced (attached or lazily detached). */
   mountCount = 0;
   shutdown = false;
+  /** statfs f_fsid (tmpfs derives it from a per-mount uuid; here from the device number). */
+  readonly fsid: readonly [number, number];
 
   constructor(dev: number, fstype: string) {
     this.dev = dev;
     this.fstype = fstype;
+    this.fsid = [(0x746d7066 ^ (dev * 0x9e3779b1)) | 0, dev];
   }
 
   allocIno(): number {
     return this.nextIno++;
   }
+
+  /**
+   * shmem_encode_fh(): handle type 1 (FILEID_INO32_GEN), 12 bytes: the
+   * generation, then the 64-bit inode number, native endian.
+   */
+  encodeFileHandle(inode: FsInode): FileHandle | null {
+    if (!(inode instanceof Inode) || inode.sb !== this) return null;
+    const bytes = Buffer.alloc(12);
+    bytes.writeUInt32LE(inode.generation >>> 0, 0);
+    bytes.writeUInt32LE(inode.ino >>> 0, 4);
+    bytes.writeUInt32LE(Math.floor(inode.ino / 0x100000000) >>> 0, 8);
+    return { type: FILEID_INO32_GEN, bytes };
+  }
+
+  /** shmem_fh_to_dentry()'s inode lookup: the live inode a handle names, or null (ESTALE). */
+  decodeFileHandle(handle: FileHandle): Inode | null {
+    if (handle.type !== FILEID_INO32_GEN || handle.bytes.length < 12) return null;
+    const b = Buffer.from(handle.bytes.buffer, handle.bytes.byteOffset, handle.bytes.byteLength);
+    const generation = b.readUInt32LE(0);
+    const ino = b.readUInt32LE(4) + b.readUInt32LE(8) * 0x100000000;
+    for (const inode of this.inodes) {
+      if (inode.ino === ino && inode.generation >>> 0 === generation && !inode.evicted) return inode;
+    }
+    return null;
+  }
 }
+
+/** The file handle type tmpfs encodes (FILEID_INO32_GEN). */
+export const FILEID_INO32_GEN = 1;
+
+let nextGeneration = 0x5eed;
 
 export class Inode implements FsInode {
   readonly objectType = 'inode' as const;
@@ -61,6 +94,12 @@ export class Inode implements FsInode {
   ctimeNs: bigint;
   /** Dentries of this inode that are alive (hashed, or unhashed but referenced). */
   liveDentries = 0;
+  /** The live dentries, newest first (i_dentry: d_instantiate adds at the head). */
+  readonly aliases: Dentry[] = [];
+  /** i_generation: tells a reused inode number apart in file handles. */
+  readonly generation: number;
+  /** Open files with write access (i_writecount > 0). */
+  writeOpens = 0;
   /** Set when rmdir removed the directory (IS_DEADDIR). */
   dead = false;
   evicted = false;
@@ -75,7 +114,13 @@ export class Inode implements FsInode {
     this.uid = uid;
     this.gid = gid;
     this.atimeNs = this.mtimeNs = this.ctimeNs = nowNs;
+    nextGeneration = (Math.imul(nextGeneration, 1103515245) + 12345) >>> 0;
+    this.generation = nextGeneration;
     sb.inodes.add(this);
+  }
+
+  isOpenForWrite(): boolean {
+    return this.writeOpens > 0;
   }
 
   isDir(): boolean {
@@ -110,6 +155,7 @@ export class Dentry implements FsDentry {
     this.name = name;
     this.hashed = hashed;
     inode.liveDentries++;
+    inode.aliases.unshift(this);
   }
 
   isUnlinked(): boolean {
