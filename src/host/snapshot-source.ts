@@ -50,7 +50,7 @@ import {
 import type { EventData, FsInode, FsPath, LookupOptions } from '../core/index.js';
 import { sysError } from '../errors.js';
 import type { HostSource, HostSourceStats } from './source.js';
-import { failObjects, HostDentry, HostInode, HostMount, HostSuperBlock } from './source.js';
+import { failObjects, HostDentry, HostDevices, HostInode, HostMount, HostSuperBlock } from './source.js';
 import { changeMask, diffScans, EMPTY_LISTING, findName, fsError, readListing, statEntry, statStrict } from './snapshot.js';
 import type { DirChange, DirScan, EntryStat, Listing } from './snapshot.js';
 
@@ -120,7 +120,7 @@ export abstract class SnapshotSource implements HostSource {
   protected readonly persistent: boolean;
   /** Every object with marks (or being looked up), by `dev:ino`. */
   protected readonly objects = new Map<string, SnapshotInode>();
-  private readonly sbs = new Map<number, { sb: HostSuperBlock; mount: HostMount }>();
+  private readonly devices = new HostDevices();
   protected closed = false;
 
   constructor(opts: SnapshotSourceOptions = {}) {
@@ -145,13 +145,7 @@ export abstract class SnapshotSource implements HostSource {
   }
 
   private sbFor(dev: number): { sb: HostSuperBlock; mount: HostMount } {
-    let e = this.sbs.get(dev);
-    if (!e) {
-      const sb = new HostSuperBlock(dev);
-      e = { sb, mount: new HostMount(sb) };
-      this.sbs.set(dev, e);
-    }
-    return e;
+    return this.devices.get(dev);
   }
 
   /**

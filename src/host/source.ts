@@ -38,6 +38,21 @@ export class HostMount implements FsMount {
   constructor(readonly sb: HostSuperBlock) {}
 }
 
+/** The superblock and mount objects of each device a source has seen. */
+export class HostDevices {
+  private readonly byDev = new Map<number, { sb: HostSuperBlock; mount: HostMount }>();
+
+  get(dev: number): { sb: HostSuperBlock; mount: HostMount } {
+    let e = this.byDev.get(dev);
+    if (!e) {
+      const sb = new HostSuperBlock(dev);
+      e = { sb, mount: new HostMount(sb) };
+      this.byDev.set(dev, e);
+    }
+    return e;
+  }
+}
+
 /** A real inode, keyed by (dev, ino). */
 export class HostInode implements FsInode {
   readonly objectType = 'inode' as const;

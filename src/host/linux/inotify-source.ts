@@ -32,7 +32,7 @@ import {
 import type { EventData, FsPath, LookupOptions, MarkableObject } from '../../core/index.js';
 import { isSystemError, sysError } from '../../errors.js';
 import type { HostSource, HostSourceStats } from '../source.js';
-import { failObjects, groupsOf, HostDentry, HostInode, HostMount, HostSuperBlock } from '../source.js';
+import { failObjects, groupsOf, HostDentry, HostDevices, HostInode, HostMount, HostSuperBlock } from '../source.js';
 import { IN_CLOEXEC, IN_NONBLOCK } from './constants.js';
 import { decodeInotify } from './decode.js';
 import type { InotifyRecord } from './decode.js';
@@ -134,7 +134,7 @@ export class LinuxInotifySource implements HostSource {
   readonly limitations: readonly string[] = [];
   private kernel: Kernel | null = null;
   private readonly byWd = new Map<number, WatchedInode>();
-  private readonly sbs = new Map<number, { sb: HostSuperBlock; mount: HostMount }>();
+  private readonly devices = new HostDevices();
   /** The lookup being served right now: the observer uses its fresh path. */
   private pending: { obj: WatchedInode; path: string; follow: boolean } | null = null;
   private closed = false;
@@ -189,13 +189,7 @@ export class LinuxInotifySource implements HostSource {
   }
 
   private sbFor(dev: number): { sb: HostSuperBlock; mount: HostMount } {
-    let e = this.sbs.get(dev);
-    if (!e) {
-      const sb = new HostSuperBlock(dev);
-      e = { sb, mount: new HostMount(sb) };
-      this.sbs.set(dev, e);
-    }
-    return e;
+    return this.devices.get(dev);
   }
 
   /**
