@@ -5,6 +5,7 @@
  */
 import type { FileHandle, Source } from '../core/index.js';
 import type { DnotifyTask } from '../dnotify/index.js';
+import type { FanotifyApi } from '../fanotify/index.js';
 import type { TimeSpec } from '../vfs/index.js';
 import { createVfs, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO, S_IFREG } from '../vfs/index.js';
 
@@ -23,8 +24,28 @@ export interface ScenarioNotifyFs {
   statfsFsid(path: string): readonly [number, number];
   /** open_by_handle_at(O_PATH) on the filesystem mounted at `mountPath` ('.' for the root); returns a descriptor. */
   openByHandle(mountPath: string, handle: FileHandle): number;
-  /** The process dnotify registers in. */
-  readonly dnotifyTask: DnotifyTask;
+  /** The process dnotify registers in; absent: dnotify scenarios are skipped with `dnotifySkipReason`. */
+  readonly dnotifyTask?: DnotifyTask;
+  /** Why this filesystem cannot run dnotify scenarios (when `dnotifyTask` is absent). */
+  readonly dnotifySkipReason?: string;
+  /**
+   * A fanotify group of this filesystem's own backend (the kernel's on the
+   * host); absent: the in-memory front-end over `source`. `respond` is the
+   * scenario's policy (FORMAT.md §3.3), which a backend whose permission
+   * events block real system calls applies off the main thread.
+   */
+  fanotifyInit?(opts: ScenarioFanotifyInit): FanotifyApi;
+}
+
+/** A scenario's fanotify_init (FORMAT.md §3.3), with the names already turned into bits. */
+export interface ScenarioFanotifyInit {
+  flags: number;
+  eventFFlags: number;
+  maxQueuedEvents?: number;
+  respond: {
+    default: 'allow' | 'deny';
+    rules: readonly { path?: string; event?: number; nth?: number; response: 'allow' | 'deny' }[];
+  };
 }
 
 export interface ScenarioFs {

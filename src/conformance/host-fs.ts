@@ -10,15 +10,35 @@
  * Without root no tmpfs can be mounted: scenarios then run in a scratch
  * directory, and those that need mounts or sysctl-sized queues are skipped
  * with the reason.
+ *
+ * fanotify steps run on the kernel's own fanotify (HostFanotify), one kernel
+ * group per scenario instance. The steps' system calls are synchronous on
+ * the main thread, so a permission event they cause must be answered by
+ * another thread while the call is blocked: the scenario's `respond` policy
+ * goes to the group's reader thread, which reads every event as soon as it
+ * is queued — the recorder's responder thread, exactly — and answers by the
+ * policy before the blocked call can continue (fanotify-responder.ts).
+ * `settle()` then waits until the reader has delivered everything queued, so
+ * a drain sees the same events in the same order as the recorder's.
+ *
+ * dnotify steps run the dnotify front-end over the host inotify source (the
+ * kernel's dnotify delivers real-time signals carrying si_fd, which Node
+ * cannot receive): F_NOTIFY on a descriptor becomes a mark on the object
+ * /proc/self/fd/N names, and closing any descriptor through this filesystem
+ * runs the close hook (dnotify_flush). That covers descriptors this
+ * filesystem opened and closed, which is all a scenario has.
  */
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FileHandle, FsFile } from '../core/index.js';
+import type { DnotifyTask } from '../dnotify/index.js';
 import type { Scenario } from './format.js';
-import type { ScenarioFs } from './fs-driver.js';
+import type { ScenarioFanotifyInit, ScenarioFs, ScenarioNotifyFs } from './fs-driver.js';
 import type { SourceFactory } from './index.js';
 import { LinuxInotifySource } from '../host/linux/inotify-source.js';
 import { linuxSyscalls } from '../host/linux/ffi.js';
+import { hostFanotifyInit, type HostFanotify } from '../host/linux/fanotify-group.js';
 import type { TimeSpec } from '../vfs/constants.js';
 import { ERRNO, SystemError } from '../errors.js';
 import type { ErrnoCode } from '../errors.js';
@@ -32,6 +52,9 @@ const S_IFIFO = 0o010000;
 const O_RDONLY = 0;
 const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
+const O_PATH = 0o10000000;
+/** A blocked step is released after this long (the recorder's watchdog); the scenario then fails. */
+const PERMISSION_WATCHDOG_MS = 10_000;
 
 /** Node's fs errors carry the errno name in `code`: turn them into SystemError like every other failure. */
 function sys<T>(fn: () => T): T {
@@ -60,9 +83,12 @@ function needsRoot(s: Scenario): string | null {
 
 class HostScenarioFs implements ScenarioFs {
   readonly source = new LinuxInotifySource();
+  readonly notify: ScenarioNotifyFs;
   private readonly fds = new Set<number>();
   private readonly prevCwd = process.cwd();
   private readonly prevUmask: number;
+  private readonly groups: HostFanotify[] = [];
+  private readonly dnotify: HostDnotifyTask;
 
   constructor(
     private readonly root: string,
@@ -70,6 +96,41 @@ class HostScenarioFs implements ScenarioFs {
   ) {
     this.prevUmask = process.umask(0o022);
     process.chdir(root);
+    const rootPath = fs.realpathSync(root);
+    this.dnotify = new HostDnotifyTask(this.source);
+    this.notify = {
+      pid: process.pid,
+      rootPath,
+      fdPath: (fd) => linuxSyscalls().readlink(`/proc/self/fd/${fd}`),
+      statfsFsid: (path) => linuxSyscalls().statfs(path).fsid,
+      openByHandle: (mountPath, handle) => this.openByHandle(rootPath, mountPath, handle),
+      dnotifyTask: this.dnotify,
+      fanotifyInit: (opts) => this.fanotifyInit(rootPath, opts),
+    };
+  }
+
+  private fanotifyInit(rootPath: string, opts: ScenarioFanotifyInit): HostFanotify {
+    const group = hostFanotifyInit({
+      flags: opts.flags,
+      eventFFlags: opts.eventFFlags,
+      ...(opts.maxQueuedEvents !== undefined ? { maxQueuedEvents: opts.maxQueuedEvents } : {}),
+      permissionPolicy: { root: rootPath, default: opts.respond.default, rules: opts.respond.rules },
+      permissionTimeout: { ms: PERMISSION_WATCHDOG_MS, response: 'allow' },
+    });
+    this.groups.push(group);
+    return group;
+  }
+
+  /** The recorder's way: open_by_handle_at(AT_FDCWD) from inside the mount (no descriptor opened on it, so no event). */
+  private openByHandle(rootPath: string, mountPath: string, handle: FileHandle): number {
+    const h = { handleType: handle.type, handle: Buffer.from(handle.bytes) };
+    if (mountPath === '.') return linuxSyscalls().openByHandleAt(AT_FDCWD, h, O_PATH | O_CLOEXEC);
+    process.chdir(mountPath);
+    try {
+      return linuxSyscalls().openByHandleAt(AT_FDCWD, h, O_PATH | O_CLOEXEC);
+    } finally {
+      process.chdir(rootPath);
+    }
   }
 
   open(path: string, flags: number, mode: number): number {
@@ -78,6 +139,7 @@ class HostScenarioFs implements ScenarioFs {
     return fd;
   }
   close(fd: number): void {
+    this.dnotify.closing(fd);
     sys(() => fs.closeSync(fd));
     this.fds.delete(fd);
   }
@@ -155,8 +217,8 @@ class HostScenarioFs implements ScenarioFs {
   umount(path: string, flags: number): void {
     linuxSyscalls().umount2(path, flags);
   }
-  settle(): Promise<void> {
-    return this.source.flush();
+  async settle(): Promise<void> {
+    await Promise.all([this.source.flush(), ...this.groups.filter((g) => !g.closed).map((g) => g.flush())]);
   }
   teardown(): void {
     for (const fd of this.fds) {
@@ -167,6 +229,7 @@ class HostScenarioFs implements ScenarioFs {
       }
     }
     this.fds.clear();
+    for (const g of this.groups) if (!g.closed) g.close();
     process.chdir(this.prevCwd);
     process.umask(this.prevUmask);
     void this.source.close();
@@ -176,6 +239,51 @@ class HostScenarioFs implements ScenarioFs {
     } else {
       fs.rmSync(this.root, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * The scenario process as dnotify sees it: its descriptors (each one open
+ * file, looked up through /proc/self/fd/N on the host source) and its close
+ * hook. Descriptors are keyed by number until closed.
+ */
+class HostDnotifyTask implements DnotifyTask {
+  private readonly files = new Map<number, FsFile>();
+  private readonly hooks = new Set<(closer: object, file: FsFile) => void>();
+
+  constructor(private readonly source: LinuxInotifySource) {}
+
+  get limits(): LinuxInotifySource['limits'] {
+    return this.source.limits;
+  }
+
+  file(fd: number, syscall: string): FsFile {
+    let file = this.files.get(fd);
+    if (!file) {
+      let path;
+      try {
+        path = this.source.lookup(`/proc/self/fd/${fd}`, { follow: true, directory: false, syscall });
+      } catch (e) {
+        if (e instanceof SystemError && e.code === 'ENOENT') throw new SystemError('EBADF', { syscall, reason: `fd ${fd}` });
+        throw e;
+      }
+      file = { path, fmode: 0 };
+      this.files.set(fd, file);
+    }
+    return file;
+  }
+
+  onClose(hook: (closer: object, file: FsFile) => void): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+
+  /** filp_close(): dnotify_flush for the open file behind `fd`. */
+  closing(fd: number): void {
+    const file = this.files.get(fd);
+    if (!file) return;
+    this.files.delete(fd);
+    for (const hook of [...this.hooks]) hook(this, file);
   }
 }
 

@@ -11,7 +11,7 @@ import { dnotify } from '../dnotify/index.js';
 import { errnoName, isSystemError } from '../errors.js';
 import * as FAN from '../fanotify/constants.js';
 import { AT_FDCWD, fanotifyInit } from '../fanotify/index.js';
-import type { Fanotify, FanotifyFidInfo } from '../fanotify/index.js';
+import type { FanotifyApi, FanotifyFidInfo, FanotifyPidfdInfo } from '../fanotify/index.js';
 import * as IN from '../inotify/constants.js';
 import { inotifyInit } from '../inotify/index.js';
 import type { Inotify } from '../inotify/index.js';
@@ -85,9 +85,9 @@ export function skipReason(s: Scenario, fe: FrontEnds): string | null {
 
 /** Why this filesystem cannot run the scenario's fanotify/dnotify steps, or null. */
 export function notifySkipReason(s: Scenario, fs: ScenarioFs): string | null {
-  if (fs.notify) return null;
   for (const op of s.steps) {
-    if (op.op.startsWith('fanotify_') || op.op.startsWith('dnotify_')) return 'this source has no fanotify/dnotify support';
+    if (!fs.notify && (op.op.startsWith('fanotify_') || op.op.startsWith('dnotify_'))) return 'this source has no fanotify/dnotify support';
+    if (fs.notify && !fs.notify.dnotifyTask && op.op.startsWith('dnotify_')) return fs.notify.dnotifySkipReason ?? 'this source has no dnotify support';
   }
   return null;
 }
@@ -102,7 +102,7 @@ interface RespondRule {
 interface FanotifyInstance {
   readonly kind: 'fanotify';
   readonly label: string;
-  readonly fan: Fanotify;
+  readonly fan: FanotifyApi;
   readonly rules: readonly RespondRule[];
   readonly ruleHits: number[];
   readonly dflt: 'allow' | 'deny';
@@ -408,15 +408,29 @@ class Run {
     const flags = flagsOf(op['flags'] ?? ['FAN_CLASS_NOTIF'], FAN_INIT_FLAGS, 'fanotify_init flags');
     const eventFFlags = flagsOf(op['event_f_flags'] ?? ['O_RDONLY'], OPEN_FLAG_NAMES, 'event_f_flags');
     const max = op['max_queued_events'];
-    void this.notify;
-    const fan = fanotifyInit({
-      source: this.fs.source,
+    const notify = this.notify;
+    const respond = (op['respond'] ?? {}) as { default?: 'allow' | 'deny'; rules?: RespondRule[] };
+    const rules = respond.rules ?? [];
+    const common = {
       flags: flags | FAN.FAN_CLOEXEC | FAN.FAN_NONBLOCK,
       eventFFlags,
       ...(typeof max === 'number' ? { maxQueuedEvents: max } : {}),
-    });
-    const respond = (op['respond'] ?? {}) as { default?: 'allow' | 'deny'; rules?: RespondRule[] };
-    const rules = respond.rules ?? [];
+    };
+    // A backend whose permission events block real system calls gets the policy to apply off the main thread.
+    const fan = notify.fanotifyInit
+      ? notify.fanotifyInit({
+          ...common,
+          respond: {
+            default: respond.default ?? 'allow',
+            rules: rules.map((r) => ({
+              ...(r.path !== undefined ? { path: r.path } : {}),
+              ...(r.event !== undefined ? { event: flagsOf([r.event], FAN_OUTPUT, 'respond event') } : {}),
+              ...(r.nth !== undefined ? { nth: r.nth } : {}),
+              response: r.response ?? 'allow',
+            })),
+          },
+        })
+      : fanotifyInit({ source: this.fs.source, ...common });
     this.instances.set(label, {
       kind: 'fanotify',
       label,
@@ -462,7 +476,9 @@ class Run {
       for (const ev of events) {
         const names = maskNames(ev.mask, FAN_OUTPUT);
         let fdPath: string | null = null;
-        if (ev.fd >= 0) {
+        if (ev.fdPath !== undefined) {
+          fdPath = ev.fdPath; // as the off-thread responder saw it when it read the event
+        } else if (ev.fd >= 0) {
           try {
             fdPath = this.rel(notify.fdPath(ev.fd));
           } catch (e) {
@@ -473,6 +489,7 @@ class Run {
         }
         const info = ev.info.map((i) => {
           const rec: EventRecord = { type: FAN_INFO_TYPES[i.type] ?? `UNKNOWN_${i.type}`, fs: null, path: null, name: null };
+          if (i.type === FAN.FAN_EVENT_INFO_TYPE_PIDFD && (i as FanotifyPidfdInfo).pidfd >= 0) this.fs.close((i as FanotifyPidfdInfo).pidfd);
           if ('handle' in i) {
             const fid = i as FanotifyFidInfo;
             rec['fs'] = this.fsLabel(fid.fsid);
@@ -483,8 +500,13 @@ class Run {
         });
         let response: string | null = null;
         if (ev.mask & FAN.FANOTIFY_PERM_EVENTS) {
-          response = this.policy(inst, names, fdPath);
-          if (ev.fd >= 0) inst.fan.respond(ev.fd, response === 'allow' ? FAN.FAN_ALLOW : FAN.FAN_DENY);
+          if (ev.response !== undefined) {
+            // Answered already, off the main thread, by the same policy (kernel backend).
+            response = (ev.response & FAN.FANOTIFY_RESPONSE_ACCESS) === FAN.FAN_ALLOW ? 'allow' : 'deny';
+          } else {
+            response = this.policy(inst, names, fdPath);
+            if (ev.fd >= 0) inst.fan.respond(ev.fd, response === 'allow' ? FAN.FAN_ALLOW : FAN.FAN_DENY);
+          }
         }
         if (ev.fd >= 0) this.fs.close(ev.fd);
         out.push({ instance: inst.label, mask: names, self_pid: ev.pid === notify.pid, fd_path: fdPath, info, response });
@@ -559,7 +581,9 @@ class Run {
       inst.fdLabel.set(fd, label);
     }
     // F_SETSIG then F_NOTIFY; the instance's signal queue records si_fd.
-    dnotify(this.notify.dnotifyTask).notify(fd, mask, (signal) => inst.signals.push(signal.fd));
+    const task = this.notify.dnotifyTask;
+    if (!task) throw new Error(`${this.scenario.name}: this source has no dnotify support`);
+    dnotify(task).notify(fd, mask, (signal) => inst.signals.push(signal.fd));
   }
 }
 

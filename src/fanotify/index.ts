@@ -8,4 +8,15 @@
 export * from './constants.js';
 export { AT_FDCWD, Fanotify, fanotifyInit } from './user.js';
 export { decodeFanotifyEvents, encodeFanotifyEvent, formatFanotifyEvent } from './layout.js';
-export type { FanotifyEvent, FanotifyFidInfo, FanotifyInfo, FanotifyInitOptions, FanotifyPidfdInfo, PermissionResponse } from './user.js';
+export type {
+  FanotifyApi,
+  FanotifyErrorInfo,
+  FanotifyEvent,
+  FanotifyFidInfo,
+  FanotifyInfo,
+  FanotifyInitOptions,
+  FanotifyMntInfo,
+  FanotifyPidfdInfo,
+  FanotifyRangeInfo,
+  PermissionResponse,
+} from './user.js';

@@ -7,6 +7,9 @@
  */
 import {
   FAN_EVENT_INFO_TYPE_DFID_NAME,
+  FAN_EVENT_INFO_TYPE_ERROR,
+  FAN_EVENT_INFO_TYPE_MNT,
+  FAN_EVENT_INFO_TYPE_RANGE,
   FAN_EVENT_INFO_TYPE_NEW_DFID_NAME,
   FAN_EVENT_INFO_TYPE_OLD_DFID_NAME,
   FAN_EVENT_INFO_TYPE_PIDFD,
@@ -14,13 +17,16 @@ import {
   FANOTIFY_METADATA_VERSION,
   fanotifyMaskToNames,
 } from './constants.js';
-import type { FanotifyEvent, FanotifyFidInfo, FanotifyInfo, FanotifyPidfdInfo } from './user.js';
+import type { FanotifyErrorInfo, FanotifyEvent, FanotifyFidInfo, FanotifyInfo, FanotifyMntInfo, FanotifyPidfdInfo, FanotifyRangeInfo } from './user.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The `len` of one info record, padded to 4 bytes. */
 export function infoLength(info: FanotifyInfo): number {
   if (info.type === FAN_EVENT_INFO_TYPE_PIDFD) return 8;
+  if (info.type === FAN_EVENT_INFO_TYPE_ERROR) return 12;
+  if (info.type === FAN_EVENT_INFO_TYPE_RANGE) return 24;
+  if (info.type === FAN_EVENT_INFO_TYPE_MNT) return 16;
   const fid = info as FanotifyFidInfo;
   let n = 4 + 8 + 8 + fid.handle.bytes.length;
   if (fid.name !== null) n += Buffer.byteLength(fid.name) + 1;
@@ -35,6 +41,7 @@ export function encodeFanotifyEvent(event: FanotifyEvent): Buffer {
   const u32 = (v: number, o: number) => (LITTLE_ENDIAN ? b.writeUInt32LE(v >>> 0, o) : b.writeUInt32BE(v >>> 0, o));
   const i32 = (v: number, o: number) => (LITTLE_ENDIAN ? b.writeInt32LE(v | 0, o) : b.writeInt32BE(v | 0, o));
   const u16 = (v: number, o: number) => (LITTLE_ENDIAN ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  const u64 = (v: bigint, o: number) => (LITTLE_ENDIAN ? b.writeBigUInt64LE(v, o) : b.writeBigUInt64BE(v, o));
   u32(len, 0);
   b[4] = FANOTIFY_METADATA_VERSION;
   b[5] = 0;
@@ -52,6 +59,14 @@ export function encodeFanotifyEvent(event: FanotifyEvent): Buffer {
     u16(ilen, o + 2);
     if (info.type === FAN_EVENT_INFO_TYPE_PIDFD) {
       i32((info as FanotifyPidfdInfo).pidfd, o + 4);
+    } else if (info.type === FAN_EVENT_INFO_TYPE_ERROR) {
+      i32((info as FanotifyErrorInfo).error, o + 4);
+      u32((info as FanotifyErrorInfo).errorCount, o + 8);
+    } else if (info.type === FAN_EVENT_INFO_TYPE_RANGE) {
+      u64((info as FanotifyRangeInfo).offset, o + 8);
+      u64((info as FanotifyRangeInfo).count, o + 16);
+    } else if (info.type === FAN_EVENT_INFO_TYPE_MNT) {
+      u64((info as FanotifyMntInfo).mntId, o + 8);
     } else {
       const fid = info as FanotifyFidInfo;
       i32(fid.fsid[0], o + 4);
@@ -85,7 +100,11 @@ export function decodeFanotifyEvents(buf: Uint8Array): FanotifyEvent[] {
       const type = b[io]!;
       const ilen = u16(io + 2);
       if (ilen === 0) break;
+      const u64 = (o: number) => (LITTLE_ENDIAN ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
       if (type === FAN_EVENT_INFO_TYPE_PIDFD) info.push({ type, pidfd: i32(io + 4) });
+      else if (type === FAN_EVENT_INFO_TYPE_ERROR) info.push({ type, error: i32(io + 4), errorCount: u32(io + 8) });
+      else if (type === FAN_EVENT_INFO_TYPE_RANGE) info.push({ type, offset: u64(io + 8), count: u64(io + 16) });
+      else if (type === FAN_EVENT_INFO_TYPE_MNT) info.push({ type, mntId: u64(io + 8) });
       else {
         const hbytes = u32(io + 12);
         const handle = { type: i32(io + 16), bytes: Uint8Array.from(b.subarray(io + 20, io + 20 + hbytes)) };
@@ -111,6 +130,9 @@ export function formatFanotifyEvent(event: FanotifyEvent): string {
   let s = `${fanotifyMaskToNames(event.mask)} fd ${event.fd} pid ${event.pid}`;
   for (const i of event.info) {
     if (i.type === FAN_EVENT_INFO_TYPE_PIDFD) s += ` [PIDFD ${(i as FanotifyPidfdInfo).pidfd}]`;
+    else if (i.type === FAN_EVENT_INFO_TYPE_ERROR) s += ` [ERROR ${(i as FanotifyErrorInfo).error} x${(i as FanotifyErrorInfo).errorCount}]`;
+    else if (i.type === FAN_EVENT_INFO_TYPE_RANGE) s += ` [RANGE ${(i as FanotifyRangeInfo).offset}+${(i as FanotifyRangeInfo).count}]`;
+    else if (i.type === FAN_EVENT_INFO_TYPE_MNT) s += ` [MNT ${(i as FanotifyMntInfo).mntId.toString(16)}]`;
     else {
       const f = i as FanotifyFidInfo;
       s += ` [${f.type} ${Buffer.from(f.handle.bytes).toString('hex')}${f.name !== null ? ' ' + JSON.stringify(f.name) : ''}]`;

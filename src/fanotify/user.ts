@@ -39,7 +39,10 @@ import {
   FAN_EPIDFD,
   FAN_EVENT_INFO_TYPE_DFID,
   FAN_EVENT_INFO_TYPE_DFID_NAME,
+  FAN_EVENT_INFO_TYPE_ERROR,
   FAN_EVENT_INFO_TYPE_FID,
+  FAN_EVENT_INFO_TYPE_MNT,
+  FAN_EVENT_INFO_TYPE_RANGE,
   FAN_EVENT_INFO_TYPE_NEW_DFID_NAME,
   FAN_EVENT_INFO_TYPE_OLD_DFID_NAME,
   FAN_EVENT_INFO_TYPE_PIDFD,
@@ -135,7 +138,29 @@ export interface FanotifyPidfdInfo {
   readonly pidfd: number;
 }
 
-export type FanotifyInfo = FanotifyFidInfo | FanotifyPidfdInfo;
+/** FAN_FS_ERROR's record (kernel backend only: the in-memory source has no filesystem errors). */
+export interface FanotifyErrorInfo {
+  readonly type: typeof FAN_EVENT_INFO_TYPE_ERROR;
+  /** The first error (positive errno) since the event was queued. */
+  readonly error: number;
+  readonly errorCount: number;
+}
+
+/** FAN_PRE_ACCESS's byte range (kernel backend only). */
+export interface FanotifyRangeInfo {
+  readonly type: typeof FAN_EVENT_INFO_TYPE_RANGE;
+  readonly offset: bigint;
+  readonly count: bigint;
+}
+
+/** The mount of a FAN_MNT_ATTACH / FAN_MNT_DETACH event (kernel backend only). */
+export interface FanotifyMntInfo {
+  readonly type: typeof FAN_EVENT_INFO_TYPE_MNT;
+  /** The 64-bit unique mount id. */
+  readonly mntId: bigint;
+}
+
+export type FanotifyInfo = FanotifyFidInfo | FanotifyPidfdInfo | FanotifyErrorInfo | FanotifyRangeInfo | FanotifyMntInfo;
 
 /** One event as read(2) returns it (struct fanotify_event_metadata plus its info records). */
 export interface FanotifyEvent {
@@ -146,6 +171,15 @@ export interface FanotifyEvent {
   /** The process that caused the event (0 for the overflow event and hidden pids). */
   readonly pid: number;
   readonly info: readonly FanotifyInfo[];
+  /**
+   * Kernel backend: the answer this permission event already got off the
+   * main thread (the group's permissionPolicy or permissionTimeout), as
+   * FAN_ALLOW / FAN_DENY; respond() to it fails with ENOENT. Absent when the
+   * listener has to answer.
+   */
+  readonly response?: number;
+  /** Kernel backend: the event descriptor's path as the permission policy saw it when it answered. */
+  readonly fdPath?: string;
 }
 
 export type PermissionResponse = 'allow' | 'deny' | number;
@@ -167,6 +201,32 @@ export interface FanotifyInitOptions {
   onPermission?: (event: FanotifyEvent) => PermissionResponse;
   /** Answer permission events still unanswered after `ms` with `response` (default: wait forever). */
   permissionTimeout?: { ms: number; response: PermissionResponse };
+}
+
+/**
+ * What every fanotify group offers, whichever backend holds it: the
+ * in-memory `Fanotify` (any core Source) or the kernel's `HostFanotify`
+ * (host/linux/fanotify-group.ts). Code written against this type runs on
+ * both; the conformance runner is such code.
+ */
+export interface FanotifyApi {
+  /** The fanotify_init flags. */
+  readonly flags: number;
+  readonly closed: boolean;
+  readonly nonblocking: boolean;
+  readonly cloexec: boolean;
+  /** A readiness callback: runs when events were queued (VFS: inside the operation; kernel: when the reader delivers them). */
+  onReady(callback: (() => void) | null): void;
+  mark(flags: number, mask: number, path: string | null): void;
+  mark(flags: number, mask: number, dirfd: number, path: string | null): void;
+  read(maxEvents?: number): FanotifyEvent[];
+  readBytes(bufferSize: number): Buffer;
+  readAsync(maxEvents?: number): Promise<FanotifyEvent[]>;
+  [Symbol.asyncIterator](): AsyncGenerator<FanotifyEvent, void, undefined>;
+  respond(target: number | FanotifyEvent, response: PermissionResponse): void;
+  readonly queuedBytes: number;
+  fdinfo(): string[];
+  close(): void;
 }
 
 const CREATE = Symbol('fanotifyInit');
@@ -226,7 +286,7 @@ export function fanotifyInit(opts: FanotifyInitOptions): Fanotify {
 }
 
 /** One fanotify group (a fanotify file descriptor). Create it with fanotifyInit(). */
-export class Fanotify {
+export class Fanotify implements FanotifyApi {
   /** The fanotify_init flags. */
   readonly flags: number;
   readonly #group: FanotifyGroup;

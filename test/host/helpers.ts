@@ -2,7 +2,7 @@
  * Shared helpers for the host tests: temp dirs, bounded waits, fd/thread
  * counts. Waits poll a condition with a deadline; nothing sleeps a fixed time.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,3 +34,43 @@ export function threadCount(): number {
 }
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * A fresh private tmpfs (root only): a filesystem of its own, so a
+ * filesystem or mount mark on it sees nothing but the test's own activity.
+ * `cleanup()` unmounts it (lazily) and removes the mount point.
+ */
+export async function privateTmpfs(prefix = 'tsnotify-fs-'): Promise<{ path: string; cleanup: () => void }> {
+  const { linuxSyscalls } = await import('../../src/host/linux/ffi.js');
+  const sys = linuxSyscalls();
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  sys.mount('tmpfs', path, 'tmpfs', 0, 'mode=0755');
+  sys.mount(null, path, null, 1 << 18 /* MS_PRIVATE */, null);
+  return {
+    path,
+    cleanup: () => {
+      sys.umount2(path, 2 /* MNT_DETACH */);
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Marks and watches this process holds, from /proc/self/fdinfo: fanotify inode/mount/filesystem marks and inotify watches. */
+export function notificationMarks(): { fanotifyInode: number; fanotifyMount: number; fanotifyFilesystem: number; inotifyWatches: number } {
+  const out = { fanotifyInode: 0, fanotifyMount: 0, fanotifyFilesystem: 0, inotifyWatches: 0 };
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+    } catch {
+      continue; // closed meanwhile
+    }
+    for (const line of text.split('\n')) {
+      if (line.startsWith('inotify wd:')) out.inotifyWatches++;
+      else if (line.startsWith('fanotify ino:')) out.fanotifyInode++;
+      else if (line.startsWith('fanotify mnt_id:')) out.fanotifyMount++;
+      else if (line.startsWith('fanotify sdev:')) out.fanotifyFilesystem++;
+    }
+  }
+  return out;
+}

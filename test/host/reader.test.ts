@@ -193,3 +193,34 @@ test('rejects a bad fd and a too small buffer before starting anything', () => {
   assert.throws(() => new KernelReader(-1, () => undefined, () => undefined), (e: unknown) => isSystemError(e, 'EBADF'));
   assert.throws(() => new KernelReader(0, () => undefined, () => undefined, { bufferSize: 100 }), (e: unknown) => isSystemError(e, 'EINVAL'));
 });
+
+test('flush() resolves once every record queued before it has reached onData, and at once when not running', async () => {
+  const w = watchedDir(IN_CREATE, { flushable: true });
+  try {
+    await w.reader.flush(); // idle: nothing to wait for
+    w.reader.start();
+    const names = Array.from({ length: 500 }, (_, i) => `f${i}`);
+    for (const name of names) closeSync(openSync(join(w.dir, name), 'wx'));
+    await w.reader.flush();
+    assert.deepEqual(w.records.map((r) => r.name), names, 'no waiting needed after flush()');
+    await Promise.all([w.reader.flush(), w.reader.flush()]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('startSync() returns once the worker is polling; ownsFd makes the worker close the fd as it exits', async () => {
+  const fd = sys.inotifyInit1(IN_NONBLOCK | IN_CLOEXEC);
+  const reader = new KernelReader(fd, () => undefined, (e) => assert.fail(e), { ownsFd: true });
+  reader.startSync();
+  assert.equal(reader.state, 'running');
+  await reader.stop();
+  let link = '(closed)';
+  try {
+    link = sys.readlink(`/proc/self/fd/${fd}`); // the number may have been reused meanwhile
+  } catch {
+    // closed
+  }
+  assert.notEqual(link, 'anon_inode:inotify', 'the worker closed it');
+  assert.throws(() => reader.start(), (e: unknown) => isSystemError(e, 'EBADF'), 'a reader that owned its fd cannot start again');
+});

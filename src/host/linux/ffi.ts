@@ -40,6 +40,14 @@ export interface FileHandle {
   mountId: number;
 }
 
+/** What statfs(2) tells tsnotify: the filesystem type and its fsid. */
+export interface StatFs {
+  /** `f_type`, the filesystem's magic number (TMPFS_MAGIC = 0x01021994, …). */
+  type: number;
+  /** `f_fsid.val[0]`, `f_fsid.val[1]`, unsigned. */
+  fsid: readonly [number, number];
+}
+
 /**
  * A reusable `struct pollfd[]` ({s32 fd; s16 events; s16 revents}, 8 bytes
  * each) for `poll()`. Build it once, poll it many times, read `revents(i)`.
@@ -123,6 +131,13 @@ export interface LinuxSyscalls {
    * `mountFd`. Returns the fd. EPERM (needs CAP_DAC_READ_SEARCH), ESTALE, EINVAL.
    */
   openByHandleAt(mountFd: number, handle: Pick<FileHandle, 'handleType' | 'handle'>, flags: number): number;
+  /**
+   * statfs(2): the filesystem's magic number and `f_fsid` (each half read as
+   * unsigned 32-bit, as fanotify's fid records are decoded). ENOENT, EACCES, …
+   */
+  statfs(path: string): StatFs;
+  /** fstatfs(2) on a descriptor (O_PATH descriptors work). EBADF. */
+  fstatfs(fd: number): StatFs;
 
   // ---- filesystem calls Node's fs does not issue as such (for the host conformance runs)
 
@@ -211,6 +226,8 @@ function bind(): LinuxSyscalls {
     fanotify_mark: fn('int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path)'),
     name_to_handle_at: fn('int name_to_handle_at(int dirfd, const char *path, void *handle, void *mount_id, int flags)'),
     open_by_handle_at: fn('int open_by_handle_at(int mount_fd, void *handle, int flags)'),
+    statfs: fn('int statfs(const char *path, void *buf)'),
+    fstatfs: fn('int fstatfs(int fd, void *buf)'),
     lseek: fn('long lseek(int fd, long offset, int whence)'),
     truncate: fn('int truncate(const char *path, long length)'),
     renameat2: fn('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
@@ -327,6 +344,18 @@ function bind(): LinuxSyscalls {
         e === 1 ? 'open_by_handle_at needs CAP_DAC_READ_SEARCH' : undefined);
     },
 
+    statfs: (path) => {
+      const buf = Buffer.alloc(STATFS_SIZE);
+      check(c.statfs(path, buf), 'statfs', path);
+      return statFsOf(buf);
+    },
+
+    fstatfs: (fd) => {
+      const buf = Buffer.alloc(STATFS_SIZE);
+      check(c.fstatfs(fd, buf), 'fstatfs', undefined, () => `fd ${fd}`);
+      return statFsOf(buf);
+    },
+
     lseek: (fd, offset, whence) => check(c.lseek(fd, offset, whence), 'lseek', undefined, () => `fd ${fd}`),
 
     truncate: (path, length) => {
@@ -373,6 +402,15 @@ function bind(): LinuxSyscalls {
       check(c.umount2(target, flags), 'umount2', target);
     },
   };
+}
+
+/**
+ * `struct statfs` on 64-bit Linux (x86-64, arm64): eleven 8-byte words then
+ * 4 spare words; `f_type` at 0 and `f_fsid` (int[2]) at 56. Over-allocated.
+ */
+const STATFS_SIZE = 256;
+function statFsOf(buf: Buffer): StatFs {
+  return { type: Number(buf.readBigUInt64LE(0)), fsid: [buf.readUInt32LE(56), buf.readUInt32LE(60)] };
 }
 
 /** UTIME_NOW / UTIME_OMIT (include/uapi/linux/stat.h). */

@@ -12,7 +12,12 @@
  *   with the name, a self event to the object's own marks;
  * - kernel IN_IGNORED destroys the object's marks (each inotify group then
  *   queues its own IN_IGNORED);
- * - kernel IN_Q_OVERFLOW becomes an overflow for every group fed here.
+ * - kernel IN_Q_OVERFLOW becomes an overflow for every group fed here;
+ * - FS_RENAME (dnotify's DN_RENAME, the only consumer here) has no inotify
+ *   bit: a mark asking for it makes the kernel watch report IN_MOVE, and an
+ *   IN_MOVED_FROM immediately followed by its IN_MOVED_TO on the same watch
+ *   (one rename inside one directory) is dispatched as FS_RENAME first, as
+ *   fsnotify_move() does.
  *
  * Path resolution is the kernel's own: a lookup is an inotify_add_watch with
  * IN_MASK_ADD and no new events, so follow/no-follow, ONLYDIR, EACCES,
@@ -24,6 +29,8 @@ import { basename, join, resolve } from 'node:path';
 import {
   destroyObjectMarks,
   FS_EVENT_ON_CHILD,
+  FS_ISDIR,
+  FS_RENAME,
   fsnotify,
   Limits,
   MARK_FLAG_EXCL_UNLINK,
@@ -41,6 +48,7 @@ import { KernelReader } from './reader.js';
 import type { KernelReaderOptions } from './reader.js';
 
 const IN_ALL_EVENTS = 0xfff;
+const IN_MOVED_FROM = 0x40;
 const IN_MOVED_TO = 0x80;
 const IN_CREATE = 0x100;
 const IN_DELETE = 0x200;
@@ -244,6 +252,7 @@ export class LinuxInotifySource implements HostSource {
     if (excl && obj.isDir()) obj.unlinkedNames ??= new Set();
     else obj.unlinkedNames = null;
     let kmask = mask & IN_ALL_EVENTS;
+    if (mask & FS_RENAME) kmask |= IN_MOVED_FROM | IN_MOVED_TO;
     if (excl && obj.isDir()) kmask |= IN_DIRENT;
     if (excl && !obj.isDir()) kmask |= IN_ATTRIB;
     if ((kmask & ~obj.kernelMask) === 0 && (kmask === obj.kernelMask || this.pending?.obj !== obj)) {
@@ -334,7 +343,25 @@ export class LinuxInotifySource implements HostSource {
 
   private onData(fd: number, buf: Buffer): void {
     if (this.kernel?.fd !== fd) return; // a retired generation's late bytes: its watches are gone
-    for (const r of decodeInotify(buf)) this.dispatch(r);
+    const records = decodeInotify(buf);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.mask & IN_MOVED_FROM && r.cookie !== 0) {
+        const to = records[i + 1];
+        if (to && to.mask & IN_MOVED_TO && to.cookie === r.cookie && to.wd === r.wd) this.dispatchRename(r, to);
+      }
+      this.dispatch(r);
+    }
+  }
+
+  /** fsnotify_move()'s FS_RENAME for a rename inside one directory (the moved entry's parent is that directory). */
+  private dispatchRename(from: InotifyRecord, to: InotifyRecord): void {
+    const dir = this.byWd.get(from.wd);
+    if (!dir?.connector || !(dir.connector.mask & FS_RENAME)) return;
+    const isDir = (from.mask & FS_ISDIR) !== 0;
+    const parent = new HostDentry(dir, '');
+    const moved = { inode: new ChildStub(dir.sb, 0, isDir), parent, name: to.name, isUnlinked: () => false };
+    fsnotify((FS_RENAME | (isDir ? FS_ISDIR : 0)) >>> 0, { type: 'dentry', dentry: moved }, dir, from.name, null, 0);
   }
 
   private dispatch(r: InotifyRecord): void {

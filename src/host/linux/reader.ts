@@ -20,7 +20,10 @@
  *   resolves. The notification fd is never closed here: its owner closes it,
  *   and only after `stop()` resolves. (Closed earlier, the worker keeps
  *   polling the number: EBADF at best, at worst it reads whatever file the
- *   number is reused for.)
+ *   number is reused for.) Exception: with `ownsFd` the worker itself closes
+ *   the fd as it exits, and such a reader cannot be started again.
+ * - `flush()` (with `flushable`): a second eventfd asks the worker for
+ *   everything queued so far; see reader-worker.ts.
  * - Errors: an unexpected errno in the worker (poll/read) arrives as a
  *   SystemError; a crash of the worker as the Error it threw; an exit nobody
  *   asked for as EIO. The first failure reaches `onError`, once; the worker
@@ -42,18 +45,36 @@ import { Worker } from 'node:worker_threads';
 import { SystemError, type ErrnoCode } from '../../errors.js';
 import { EFD_CLOEXEC, EFD_NONBLOCK } from './constants.js';
 import { linuxSyscalls } from './ffi.js';
+import type { PermissionAnswer, ResponderConfig } from './fanotify-responder.js';
 
 /** Data handed to the worker (reader-worker.ts). */
 export interface ReaderWorkerData {
   fd: number;
   wakeFd: number;
+  /** The flush command eventfd, or -1. */
+  cmdFd: number;
+  /** Int32 words shared with the worker: CONTROL_READY, CONTROL_FLUSH, CONTROL_PAUSED. */
+  control: SharedArrayBuffer;
   bufferSize: number;
   batch: boolean;
+  ownsFd: boolean;
+  reportReadErrors: boolean;
+  permission: ResponderConfig | null;
 }
+
+/** Control word: 0 while the worker boots, 1 once it polls, -1 if it failed first. */
+export const CONTROL_READY = 0;
+/** Control word: the sequence number of the latest flush request. */
+export const CONTROL_FLUSH = 1;
+/** Control word: 1 while the worker must not read the fd (startSync(…, true) until resume()). */
+export const CONTROL_PAUSED = 2;
+const CONTROL_WORDS = 3;
 
 /** Messages from the worker. */
 export type WorkerMessage =
-  | { type: 'data'; buf: ArrayBuffer }
+  | { type: 'data'; buf: ArrayBuffer; answers: PermissionAnswer[] }
+  | { type: 'flushed'; seq: number }
+  | { type: 'read-error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined }
   | { type: 'error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined };
 
 export interface KernelReaderOptions {
@@ -72,6 +93,23 @@ export interface KernelReaderOptions {
    * For bundlers that move files, and for tests that need a failing worker.
    */
   workerUrl?: URL;
+  /**
+   * The worker closes the fd as the last thing it does (after a stop, a
+   * failure or at process exit), and nobody else may. For fanotify groups:
+   * the close then happens even while the main thread is blocked in a
+   * system call waiting for a permission answer, and releases it (F15).
+   */
+  ownsFd?: boolean;
+  /** Enable flush() (one more eventfd for the worker to poll). */
+  flushable?: boolean;
+  /**
+   * fanotify: a read() that fails (an event whose descriptor could not be
+   * opened is consumed and lost) goes here, in order, and reading goes on.
+   * Without it such a failure stops the reader like any other.
+   */
+  onReadError?: (err: Error) => void;
+  /** fanotify: answer permission events in the worker (fanotify-responder.ts). */
+  permission?: ResponderConfig;
 }
 
 export type ReaderState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -112,7 +150,7 @@ function workerExecArgv(): string[] {
 
 export class KernelReader {
   readonly fd: number;
-  private readonly onData: (buf: Buffer) => void;
+  private readonly onData: (buf: Buffer, answers: readonly PermissionAnswer[]) => void;
   private readonly onError: (err: Error) => void;
   private readonly bufferSize: number;
   private readonly batch: boolean;
@@ -123,14 +161,29 @@ export class KernelReader {
   private stateValue: ReaderState = 'idle';
   private stopping: Promise<void> | undefined;
   private failed = false;
+  private cmdFd = -1;
+  private control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  private flushSeq = 0;
+  private readonly flushWaiters: { seq: number; resolve: () => void }[] = [];
+  private readonly ownsFd: boolean;
+  private readonly flushable: boolean;
+  private readonly onReadError: ((err: Error) => void) | undefined;
+  private readonly permission: ResponderConfig | null;
 
   /**
    * Read `fd` (an inotify or fanotify fd; non-blocking recommended) once
-   * `start()` is called. `onData` gets whole records, in kernel order;
-   * `onError` gets every failure. This reader must be the fd's only reader.
+   * `start()` is called. `onData` gets whole records, in kernel order, with
+   * the permission answers the worker gave for events among them (the buffer
+   * may be empty when only answers are new: timeouts); `onError` gets every
+   * failure. This reader must be the fd's only reader.
    * Throws EBADF (fd not a non-negative int) or EINVAL (bufferSize).
    */
-  constructor(fd: number, onData: (buf: Buffer) => void, onError: (err: Error) => void, options: KernelReaderOptions = {}) {
+  constructor(
+    fd: number,
+    onData: (buf: Buffer, answers: readonly PermissionAnswer[]) => void,
+    onError: (err: Error) => void,
+    options: KernelReaderOptions = {},
+  ) {
     if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new SystemError('EBADF', { syscall: 'read', reason: `fd ${fd} is not a descriptor` });
     const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     if (!Number.isInteger(bufferSize) || bufferSize < MIN_BUFFER_SIZE) {
@@ -143,6 +196,10 @@ export class KernelReader {
     this.workerUrl = options.workerUrl ?? new URL('./reader-worker.js', import.meta.url);
     this.batch = options.batch ?? true;
     this.persistent = options.persistent ?? true;
+    this.ownsFd = options.ownsFd ?? false;
+    this.flushable = options.flushable ?? false;
+    this.onReadError = options.onReadError;
+    this.permission = options.permission ?? null;
   }
 
   /** 'idle' (never started), 'running', 'stopping' (stop() pending), 'stopped'. */
@@ -155,17 +212,45 @@ export class KernelReader {
    * Throws EMFILE/ENFILE (no fd for the eventfd) or ENOSYS (not Linux, FFI missing).
    */
   start(): void {
+    this.startWorker(false);
+  }
+
+  private startWorker(paused: boolean): void {
     if (this.stateValue === 'running') return;
     if (this.stateValue === 'stopping') throw new SystemError('EBUSY', { syscall: 'read', reason: 'the reader is stopping; await stop() first' });
+    if (this.ownsFd && this.stateValue === 'stopped') throw new SystemError('EBADF', { syscall: 'read', reason: `fd ${this.fd} was closed by its reader` });
     const sys = linuxSyscalls();
     this.wakeFd = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    const workerData: ReaderWorkerData = { fd: this.fd, wakeFd: this.wakeFd, bufferSize: this.bufferSize, batch: this.batch };
+    if (this.flushable) {
+      try {
+        this.cmdFd = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      } catch (e) {
+        sys.close(this.wakeFd);
+        this.wakeFd = -1;
+        throw e;
+      }
+    }
+    this.control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+    if (paused) Atomics.store(this.control, CONTROL_PAUSED, 1);
+    const workerData: ReaderWorkerData = {
+      fd: this.fd,
+      wakeFd: this.wakeFd,
+      cmdFd: this.cmdFd,
+      control: this.control.buffer as SharedArrayBuffer,
+      bufferSize: this.bufferSize,
+      batch: this.batch,
+      ownsFd: this.ownsFd,
+      reportReadErrors: this.onReadError !== undefined,
+      permission: this.permission,
+    };
     let worker: Worker;
     try {
       worker = new Worker(this.workerUrl, { workerData, execArgv: workerExecArgv() });
     } catch (e) {
       sys.close(this.wakeFd);
       this.wakeFd = -1;
+      if (this.cmdFd >= 0) sys.close(this.cmdFd);
+      this.cmdFd = -1;
       throw e;
     }
     this.worker = worker;
@@ -181,6 +266,56 @@ export class KernelReader {
     worker.on('message', (msg: WorkerMessage) => this.handleMessage(msg));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.handleExit(worker, code));
+  }
+
+  /**
+   * start(), then block this thread until the worker is polling (Atomics.wait,
+   * at most `timeoutMs`). For callers that must not generate an event the
+   * reader has to answer before it can run: a fanotify group about to add a
+   * permission mark on the filesystem the worker's own files live on.
+   * With `paused` a worker started now polls only its eventfds until
+   * resume() (needs `flushable`): the owner can then make the thread exist
+   * before it decides whether it wants it to read. A running reader is only
+   * waited for. Throws what start() throws, EINVAL (paused without
+   * `flushable`), and EIO when the worker failed or did not come up in time.
+   */
+  startSync(timeoutMs = 10_000, paused = false): void {
+    if (paused && !this.flushable) throw new SystemError('EINVAL', { syscall: 'read', reason: 'a paused start needs a flushable reader' });
+    this.startWorker(paused);
+    const r = Atomics.wait(this.control, CONTROL_READY, 0, timeoutMs);
+    const state = Atomics.load(this.control, CONTROL_READY);
+    if (state === 1) return;
+    throw new SystemError('EIO', {
+      syscall: 'read',
+      reason: state === -1 ? `the reader thread for fd ${this.fd} failed while starting` : `the reader thread for fd ${this.fd} did not start within ${timeoutMs} ms (${r})`,
+    });
+  }
+
+  /** True while a worker started paused has not been resumed: it does not read the fd. */
+  get paused(): boolean {
+    return this.stateValue === 'running' && Atomics.load(this.control, CONTROL_PAUSED) === 1;
+  }
+
+  /** Let a worker started paused read the fd from now on. */
+  resume(): void {
+    if (!this.paused) return;
+    Atomics.store(this.control, CONTROL_PAUSED, 0);
+    if (this.cmdFd >= 0) wake(this.cmdFd);
+  }
+
+  /**
+   * Resolve once every record queued on the fd before this call has been
+   * read and handed to `onData` (needs `flushable`). Resolves at once when
+   * the reader is not running, and when it stops meanwhile.
+   */
+  flush(): Promise<void> {
+    if (this.stateValue !== 'running' || this.cmdFd < 0) return Promise.resolve();
+    const seq = ++this.flushSeq;
+    Atomics.store(this.control, CONTROL_FLUSH, seq);
+    return new Promise<void>((resolve) => {
+      this.flushWaiters.push({ seq, resolve });
+      wake(this.cmdFd);
+    });
   }
 
   /**
@@ -216,10 +351,20 @@ export class KernelReader {
 
   private handleMessage(msg: WorkerMessage): void {
     if (msg.type === 'data') {
-      this.onData(Buffer.from(msg.buf));
+      this.onData(Buffer.from(msg.buf), msg.answers);
       return;
     }
-    this.fail(new SystemError(msg.code, { syscall: msg.syscall, path: msg.path, reason: msg.reason }));
+    if (msg.type === 'flushed') {
+      this.resolveFlushes(msg.seq);
+      return;
+    }
+    const err = new SystemError(msg.code, { syscall: msg.syscall, path: msg.path, reason: msg.reason });
+    if (msg.type === 'read-error') this.onReadError?.(err);
+    else this.fail(err);
+  }
+
+  private resolveFlushes(upTo: number): void {
+    while (this.flushWaiters.length > 0 && this.flushWaiters[0]!.seq <= upTo) this.flushWaiters.shift()!.resolve();
   }
 
   private fail(err: Error): void {
@@ -238,7 +383,12 @@ export class KernelReader {
       this.wakeFd = -1;
       linuxSyscalls().close(wakeFd);
     }
+    if (this.cmdFd >= 0) {
+      linuxSyscalls().close(this.cmdFd);
+      this.cmdFd = -1;
+    }
     this.stateValue = 'stopped';
+    this.resolveFlushes(Infinity);
     if (!requested && !this.failed) {
       this.fail(new SystemError('EIO', { syscall: 'read', reason: `reader worker for fd ${this.fd} exited unexpectedly with code ${code}` }));
     }
