@@ -15,6 +15,12 @@ export interface LookupOptions {
   directory: boolean;
   /** The syscall named in errors (`inotify_add_watch`). */
   syscall: string;
+  /**
+   * The events the caller is about to ask for on this object, if known: a
+   * kernel-backed source may request them in the same call that resolves the
+   * path (a hint; the connector's union stays authoritative).
+   */
+  mask?: number;
   /** Resolve a relative path from this descriptor (AT_FDCWD, -100, by default). */
   dirfd?: number;
 }

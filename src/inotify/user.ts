@@ -26,6 +26,7 @@ import {
   IN_MASK_ADD,
   IN_MASK_CREATE,
   IN_NONBLOCK,
+  IN_ALL_EVENTS,
   IN_ONLYDIR,
   IN_Q_OVERFLOW,
   INOTIFY_EVENT_HEADER_SIZE,
@@ -133,6 +134,7 @@ export class Inotify {
       follow: !(arg & IN_DONT_FOLLOW),
       directory: (arg & IN_ONLYDIR) !== 0,
       syscall: 'inotify_add_watch',
+      mask: arg & IN_ALL_EVENTS,
     });
     const inode = target.dentry.inode;
     const existing = findMark<number>(inode, this.#group);

@@ -304,13 +304,23 @@ export class TreeSync extends TreeRescan {
 
   private armMoveTimer(): void {
     if (this.moveTimer !== null) return;
-    this.moveTimer = setTimeout(() => {
+    const upTo = this.batchSeq + 1;
+    const settle = (): void => {
+      if (this.moveTimer !== null) clearTimeout(this.moveTimer);
       this.moveTimer = null;
       if (this.stopped || this.pending.length === 0) return;
-      this.resolveMoves(Infinity);
+      this.resolveMoves(upTo);
       this.finish();
-    }, this.opts.moveGraceMs);
+      if (this.pending.length > 0) this.armMoveTimer();
+    };
+    this.moveTimer = setTimeout(settle, this.opts.moveGraceMs);
     this.moveTimer.unref();
+    // The barrier resolves once every event queued before it was dispatched;
+    // setImmediate lets the read loop take them (a MOVED_TO among them pairs).
+    this.opts.barrier?.().then(
+      () => setImmediate(settle),
+      () => undefined, // the timer still settles it
+    );
   }
 
   protected override stopTimers(): void {

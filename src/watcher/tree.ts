@@ -75,6 +75,13 @@ export interface SyncOptions {
   pollIntervalMs: number;
   /** How long (ms) a MOVED_FROM ending a batch waits for its MOVED_TO; 0 resolves at the batch's end. */
   moveGraceMs: number;
+  /**
+   * An exact barrier of the source, if it has one (the host source's
+   * flush()): once it resolves, every event queued before it was delivered,
+   * so a MOVED_FROM still unpaired is a move out. `moveGraceMs` then only
+   * bounds a barrier that never answers.
+   */
+  barrier?: (() => Promise<void>) | undefined;
   /** Keep the process alive while polling (host: yes; an in-memory tree: no). */
   persistent: boolean;
   /**

@@ -36,7 +36,14 @@ import type { BatchOptions, Coverage, WatchEvent, WatchEventType, WatchOptions }
 const DEFAULT_BUFFER_SIZE = 16384;
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 /** On the host, how long a MOVED_FROM that ended a read waits for its MOVED_TO. */
-const HOST_MOVE_GRACE_MS = 20;
+/** Without a barrier, how long a split rename pair may take; with one, the barrier's own bound. */
+const HOST_MOVE_GRACE_MS = 2000;
+
+/** The source's exact delivery barrier, if it has one. */
+function sourceBarrier(source: object): (() => Promise<void>) | undefined {
+  const flush = (source as { flush?: () => Promise<void> }).flush;
+  return typeof flush === 'function' ? () => flush.call(source) : undefined;
+}
 /** On the host, how long without a batch tells that the reader thread had drained the queue. */
 const QUIET_PROBE_MS = 10;
 
@@ -267,6 +274,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
         rawMask: this.#options.rawMask ?? 0,
         pollIntervalMs: this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         moveGraceMs: this.#source.kind === 'vfs' ? 0 : HOST_MOVE_GRACE_MS,
+        barrier: sourceBarrier(this.#source),
         persistent: this.#source.kind !== 'vfs',
         quietProbeMs: this.#source.kind === 'vfs' ? 0 : QUIET_PROBE_MS,
         onProgress: this.#options.onProgress,

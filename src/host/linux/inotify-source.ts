@@ -208,7 +208,10 @@ export class LinuxInotifySource implements HostSource {
   lookup(path: string, opts: LookupOptions): FsPath {
     const kernel = this.ensureKernel();
     const sys = linuxSyscalls();
-    const flags = IN_MASK_ADD | (opts.follow ? 0 : IN_DONT_FOLLOW) | (opts.directory ? IN_ONLYDIR : 0);
+    // The caller's events ride along (IN_MASK_ADD only widens), sparing a
+    // second inotify_add_watch when the mark is attached.
+    const hint = (opts.mask ?? 0) & IN_ALL_EVENTS;
+    const flags = IN_MASK_ADD | hint | (opts.follow ? 0 : IN_DONT_FOLLOW) | (opts.directory ? IN_ONLYDIR : 0);
     const kwd = sys.inotifyAddWatch(kernel.fd, path, flags);
     let obj = this.byWd.get(kwd);
     if (!obj) {
@@ -226,6 +229,7 @@ export class LinuxInotifySource implements HostSource {
       observeMask(obj, (o, m) => this.onMask(o as WatchedInode, m));
       if (kernel.reader.state !== 'running') kernel.reader.start();
     }
+    obj.kernelMask |= hint;
     obj.path = resolve(path);
     obj.follow = opts.follow;
     const created = obj;

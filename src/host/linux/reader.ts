@@ -134,18 +134,13 @@ function wake(wakeFd: number): void {
 }
 
 /**
- * The parent's execArgv without `--input-type`: a worker inherits it, and it
- * makes Node refuse to load a worker *file* when the parent ran `node -e`.
+ * The worker gets no node options of its own: inherited ones can stop it
+ * from starting (`--input-type` refuses a worker file, `--expose-gc` or
+ * `--max-semi-space-size` give ERR_WORKER_INVALID_EXEC_ARGV), and the reader
+ * needs none.
  */
 function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--input-type') i++;
-    else if (!arg.startsWith('--input-type=')) out.push(arg);
-  }
-  return out;
+  return [];
 }
 
 export class KernelReader {
