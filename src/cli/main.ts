@@ -17,7 +17,7 @@ Commands:
   wait                    wait for events and print them (inotifywait; -r never
                           misses a new directory's contents)
   watch                   count events per path and event (inotifywatch)
-  trace                   trace file accesses with fanotify (not built yet)
+  trace                   trace file accesses with fanotify (fatrace-style; root)
   conformance run|check   run kernel-recorded scenarios and compare transcripts
 
 Run 'tsnotify <command> --help' for a command's options and examples.

@@ -1,4 +1,4 @@
-/** The CLI's entry point: command dispatch, help, and the trace extension point (in process). */
+/** The CLI's entry point: command dispatch, help and argument errors (in process). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.js';
@@ -15,10 +15,10 @@ test('the usage lists wait, watch, trace and conformance', async () => {
   for (const cmd of ['wait', 'watch', 'trace', 'conformance']) assert.match(io.stdout, new RegExp(`^  ${cmd}\\b`, 'm'));
 });
 
-test('trace fails with ENOSYS until the host fanotify backend exists, and has its help', async () => {
+test('trace rejects bad options with a clear error, and has its help', async () => {
   const io = capture();
-  assert.equal(await main(['trace'], io), 1);
-  assert.match(io.stderr, /^tsnotify trace: ENOSYS: function not implemented, fanotify_init \(.*not built yet\)\n$/);
+  assert.equal(await main(['trace', '--seconds', 'soon'], io), 1);
+  assert.match(io.stderr, /^tsnotify trace: --seconds takes a positive number of seconds\n/);
   const help = capture();
   assert.equal(await main(['trace', '--help'], help), 0);
   assert.match(help.stdout, /Examples/);
