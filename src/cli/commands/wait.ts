@@ -135,6 +135,35 @@ export function readFromFile(name: string): string {
   return readFileSync(name === '-' ? 0 : name, 'utf8');
 }
 
+/**
+ * What `wait` and `watch` both take from their arguments: the include/
+ * exclude filter and the paths (from the command line and --fromfile), or,
+ * after printing inotify-tools' message for the problem, the exit code 1.
+ */
+export function targetsOf(
+  args: ParsedArgs,
+  io: Io,
+  command: 'wait' | 'watch',
+): { filter: PathFilter | null; lists: { paths: string[]; exclusions: string[] } } | number {
+  const filter = pathFilter(args);
+  if (typeof filter === 'string') {
+    io.err(`tsnotify ${command}: ${filter}\n`);
+    return 1;
+  }
+  let lists;
+  try {
+    lists = pathsFrom(args, readFromFile);
+  } catch (e) {
+    io.err(`Couldn't read ${lastValue(args, 'fromfile')}: ${strerror(e)}\n`);
+    return 1;
+  }
+  if (lists.paths.length === 0) {
+    io.err('No files specified to watch!\n');
+    return 1;
+  }
+  return { filter, lists };
+}
+
 /** Seconds from -t: a non-negative number; NaN when invalid. */
 export function parseTimeout(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -190,22 +219,9 @@ export async function waitCommand(argv: string[], io: Io): Promise<number> {
     io.err('%T is in --format string, but --timefmt was not specified.\n');
     return 1;
   }
-  const filter = pathFilter(args);
-  if (typeof filter === 'string') {
-    io.err(`tsnotify wait: ${filter}\n`);
-    return 1;
-  }
-  let lists;
-  try {
-    lists = pathsFrom(args, readFromFile);
-  } catch (e) {
-    io.err(`Couldn't read ${lastValue(args, 'fromfile')}: ${strerror(e)}\n`);
-    return 1;
-  }
-  if (lists.paths.length === 0) {
-    io.err('No files specified to watch!\n');
-    return 1;
-  }
+  const targets = targetsOf(args, io, 'wait');
+  if (typeof targets === 'number') return targets;
+  const { filter, lists } = targets;
   const monitor = args.flags.has('monitor');
   const recursive = args.flags.has('recursive');
   const quiet = args.flags.get('quiet') ?? 0;

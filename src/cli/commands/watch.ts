@@ -7,11 +7,11 @@
  */
 import { IN_ALL_EVENTS } from '../../inotify/index.js';
 import { lastValue, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
-import { parseEventList, strerror, WATCH_COLUMNS } from '../format.js';
+import { parseEventList, WATCH_COLUMNS } from '../format.js';
 import type { Io } from '../io.js';
 import { SetupProgress } from '../output.js';
 import { SetupError, WatchSession, type RawEvent } from '../session.js';
-import { parseTimeout, pathFilter, pathsFrom, readFromFile } from './wait.js';
+import { parseTimeout, targetsOf } from './wait.js';
 
 export const HELP = `Usage: tsnotify watch [options] PATH...
 
@@ -113,22 +113,9 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     io.err(`'${sortKey}' is not a valid key for sorting!\n`);
     return 1;
   }
-  const filter = pathFilter(args);
-  if (typeof filter === 'string') {
-    io.err(`tsnotify watch: ${filter}\n`);
-    return 1;
-  }
-  let lists;
-  try {
-    lists = pathsFrom(args, readFromFile);
-  } catch (e) {
-    io.err(`Couldn't read ${lastValue(args, 'fromfile')}: ${strerror(e)}\n`);
-    return 1;
-  }
-  if (lists.paths.length === 0) {
-    io.err('No files specified to watch!\n');
-    return 1;
-  }
+  const targets = targetsOf(args, io, 'watch');
+  if (typeof targets === 'number') return targets;
+  const { filter, lists } = targets;
   const recursive = args.flags.has('recursive');
   const zero = args.flags.has('zero');
 
