@@ -7,7 +7,7 @@
  */
 import { IN_ALL_EVENTS } from '../../inotify/index.js';
 import { lastValue, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
-import { parseEventList, WATCH_COLUMNS } from '../format.js';
+import { parseEventList, strerror, WATCH_COLUMNS } from '../format.js';
 import type { Io } from '../io.js';
 import { SetupProgress } from '../output.js';
 import { SetupError, WatchSession, type RawEvent } from '../session.js';
