@@ -5,6 +5,8 @@
  * ops, the front-ends resolve paths through its `Source`. Scenarios that use
  * a front-end this build does not have are skipped with the reason.
  */
+// The same rendering the kernel backend's off-thread responder applies (no native code is loaded by it).
+import { relativeTo } from '../host/linux/fanotify-responder.js';
 import type { FileHandle } from '../core/index.js';
 import * as DN from '../dnotify/constants.js';
 import { dnotify } from '../dnotify/index.js';
@@ -530,16 +532,7 @@ class Run {
 
   /** A kernel-reported absolute path, relative to the scenario root (§5.2). */
   rel(abs: string): string {
-    const root = this.notify.rootPath;
-    let suffix = '';
-    if (abs.endsWith(' (deleted)')) {
-      abs = abs.slice(0, -' (deleted)'.length);
-      suffix = ' (deleted)';
-    }
-    if (abs === root) return '.' + suffix;
-    const prefix = root.endsWith('/') ? root : root + '/';
-    if (abs.startsWith(prefix)) return abs.slice(prefix.length) + suffix;
-    return '!OUTSIDE:' + abs + suffix;
+    return relativeTo(this.notify.rootPath, abs);
   }
 
   fsLabel(fsid: readonly [number, number]): string {

@@ -126,3 +126,37 @@ export class NotificationQueue<E> {
     for (let i = 0; i < this.len; i++) yield this.ring[(this.head + i) & (this.ring.length - 1)]!;
   }
 }
+
+/**
+ * Readers blocked until a queue has something (the group's wait queue,
+ * notification_waitq): every waiter shares one promise, and one wake
+ * releases them all.
+ */
+export class ReadWaiters {
+  private waiting: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+
+  /** Someone is waiting. */
+  get pending(): boolean {
+    return this.waiting !== null;
+  }
+
+  /** Resolves at the next wake(). */
+  wait(): Promise<void> {
+    this.waiting ??= new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    return this.waiting;
+  }
+
+  /** Release every waiter (in a microtask when `deferred`). False when nobody waited. */
+  wake(deferred = false): boolean {
+    const release = this.release;
+    if (release === null) return false;
+    this.release = null;
+    this.waiting = null;
+    if (deferred) queueMicrotask(release);
+    else release();
+    return true;
+  }
+}

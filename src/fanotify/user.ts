@@ -31,6 +31,7 @@ import {
   markChanged,
   PRIO_NORMAL,
   PRIO_CONTENT,
+  ReadWaiters,
 } from '../core/index.js';
 import { ERRNO, isSystemError, sysError } from '../errors.js';
 import {
@@ -293,8 +294,7 @@ export class Fanotify implements FanotifyApi {
   readonly #source: Source;
   #closed = false;
   #ready: (() => void) | null = null;
-  #wake: (() => void) | null = null;
-  #waiting: Promise<void> | null = null;
+  readonly #waiters = new ReadWaiters();
 
   /** @internal use fanotifyInit(). */
   constructor(token: typeof CREATE, group: FanotifyGroup, opts: FanotifyInitOptions) {
@@ -755,20 +755,11 @@ export class Fanotify implements FanotifyApi {
   }
 
   #waitQueued(): Promise<void> {
-    if (this.#waiting === null) {
-      this.#waiting = new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-    return this.#waiting;
+    return this.#waiters.wait();
   }
 
   #wakeReaders(): void {
-    const wake = this.#wake;
-    if (wake === null) return;
-    this.#wake = null;
-    this.#waiting = null;
-    queueMicrotask(wake);
+    this.#waiters.wake(true);
   }
 
   /** For debugging: `Fanotify(open, 2 marks, 3 queued)`. */

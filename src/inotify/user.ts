@@ -17,7 +17,7 @@
  *   down follow in the queue.
  */
 import type { FsInode, Source } from '../core/index.js';
-import { attachMark, destroyMark, findMark, Mark, markChanged } from '../core/index.js';
+import { attachMark, destroyMark, findMark, Mark, markChanged, ReadWaiters } from '../core/index.js';
 import { sysError } from '../errors.js';
 import {
   ALL_INOTIFY_BITS,
@@ -91,8 +91,7 @@ export class Inotify {
   readonly #group: InotifyGroup;
   #closed = false;
   /** Resolves the promise pending readers wait on; null when nobody waits. */
-  #wake: (() => void) | null = null;
-  #waiting: Promise<void> | null = null;
+  readonly #waiters = new ReadWaiters();
   readonly #onQueued = (): void => this.#wakeReaders();
 
   /** @internal use inotifyInit(). */
@@ -359,22 +358,13 @@ export class Inotify {
   }
 
   #waitQueued(): Promise<void> {
-    if (this.#waiting === null) {
-      this.#waiting = new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#group.queue.onQueued = this.#onQueued;
-    }
-    return this.#waiting;
+    // The queue calls back only while someone waits: queueing stays free otherwise.
+    if (!this.#waiters.pending) this.#group.queue.onQueued = this.#onQueued;
+    return this.#waiters.wait();
   }
 
   #wakeReaders(): void {
-    const wake = this.#wake;
-    if (wake === null) return;
-    this.#wake = null;
-    this.#waiting = null;
-    this.#group.queue.onQueued = null;
-    wake();
+    if (this.#waiters.wake()) this.#group.queue.onQueued = null;
   }
 
   /** For debugging: `Inotify(open, 2 watches, 3 queued)`. */

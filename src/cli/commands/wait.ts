@@ -135,6 +135,27 @@ export function readFromFile(name: string): string {
   return readFileSync(name === '-' ? 0 : name, 'utf8');
 }
 
+
+/**
+ * `-e` and `-t`, as `wait` and `watch` both read them: the event mask and the
+ * timeout, or, after printing inotify-tools' message, the exit code 1.
+ */
+export function eventsAndTimeout(args: ParsedArgs, io: Io): { mask: number; timeout: number } | number {
+  const eventValues = args.values.get('event');
+  const parsed = eventValues === undefined ? IN_ALL_EVENTS : parseEventList(eventValues);
+  if (typeof parsed !== 'number') {
+    io.err(`'${parsed.bad}' is not a valid event!  Run with the '--help' option to see a list of events.\n`);
+    return 1;
+  }
+  const timeoutValue = lastValue(args, 'timeout');
+  const timeout = parseTimeout(timeoutValue);
+  if (Number.isNaN(timeout)) {
+    io.err(`'${timeoutValue}' is not a valid timeout value.\nPlease specify a long int value.\n`);
+    return 1;
+  }
+  return { mask: parsed, timeout };
+}
+
 /**
  * What `wait` and `watch` both take from their arguments: the include/
  * exclude filter and the paths (from the command line and --fromfile), or,
@@ -200,19 +221,9 @@ export async function waitCommand(argv: string[], io: Io): Promise<number> {
     io.err("tsnotify wait: ENOSYS: function not implemented, fanotify_init (the fanotify backend of 'tsnotify wait' is not built yet; leave out --fanotify)\n");
     return 1;
   }
-  const eventValues = args.values.get('event');
-  const parsed = eventValues === undefined ? IN_ALL_EVENTS : parseEventList(eventValues);
-  if (typeof parsed !== 'number') {
-    io.err(`'${parsed.bad}' is not a valid event!  Run with the '--help' option to see a list of events.\n`);
-    return 1;
-  }
-  const mask = parsed;
-  const timeoutValue = lastValue(args, 'timeout');
-  const timeout = parseTimeout(timeoutValue);
-  if (Number.isNaN(timeout)) {
-    io.err(`'${timeoutValue}' is not a valid timeout value.\nPlease specify a long int value.\n`);
-    return 1;
-  }
+  const et = eventsAndTimeout(args, io);
+  if (typeof et === 'number') return et;
+  const { mask, timeout } = et;
   const format = lastValue(args, 'format');
   const timefmt = lastValue(args, 'timefmt');
   if (format !== undefined && formatUsesTime(format) && timefmt === undefined) {

@@ -5,13 +5,12 @@
  * With -r a new directory's contents are counted from the start: what it
  * held when first listed counts as create.
  */
-import { IN_ALL_EVENTS } from '../../inotify/index.js';
 import { lastValue, parseArgs, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
-import { parseEventList, strerror, WATCH_COLUMNS } from '../format.js';
+import { strerror, WATCH_COLUMNS } from '../format.js';
 import type { Io } from '../io.js';
 import { SetupProgress } from '../output.js';
 import { SetupError, WatchSession, type RawEvent } from '../session.js';
-import { parseTimeout, targetsOf } from './wait.js';
+import { eventsAndTimeout, targetsOf } from './wait.js';
 
 export const HELP = `Usage: tsnotify watch [options] PATH...
 
@@ -94,19 +93,9 @@ export async function watchCommand(argv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return 0;
   }
-  const eventValues = args.values.get('event');
-  const parsed = eventValues === undefined ? IN_ALL_EVENTS : parseEventList(eventValues);
-  if (typeof parsed !== 'number') {
-    io.err(`'${parsed.bad}' is not a valid event!  Run with the '--help' option to see a list of events.\n`);
-    return 1;
-  }
-  const mask = parsed;
-  const timeoutValue = lastValue(args, 'timeout');
-  const timeout = parseTimeout(timeoutValue);
-  if (Number.isNaN(timeout)) {
-    io.err(`'${timeoutValue}' is not a valid timeout value.\nPlease specify a long int value.\n`);
-    return 1;
-  }
+  const et = eventsAndTimeout(args, io);
+  if (typeof et === 'number') return et;
+  const { mask, timeout } = et;
   const ascending = lastValue(args, 'ascending');
   const sortKey = ascending ?? lastValue(args, 'descending') ?? 'total';
   if (!KEYS.includes(sortKey)) {

@@ -55,6 +55,7 @@
  * meanwhile.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { ReadWaiters } from '../../core/index.js';
 import { isSystemError, sysError, type SystemError } from '../../errors.js';
 import type { FanotifyApi, FanotifyEvent, FanotifyFidInfo, FanotifyInfo, PermissionResponse } from '../../fanotify/index.js';
 import {
@@ -202,8 +203,7 @@ export class HostFanotify implements FanotifyApi {
   #closed = false;
   #released: Promise<void> = Promise.resolve();
   #ready: (() => void) | null = null;
-  #wake: (() => void) | null = null;
-  #waiting: Promise<void> | null = null;
+  readonly #waiters = new ReadWaiters();
   readonly #cache: HandleCache | null;
   /** fsid key → the mount a mark of this group was added through (open_by_handle_at needs a descriptor on it). */
   readonly #filesystems = new Map<string, number>();
@@ -674,20 +674,11 @@ export class HostFanotify implements FanotifyApi {
   }
 
   #waitQueued(): Promise<void> {
-    if (this.#waiting === null) {
-      this.#waiting = new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-    return this.#waiting;
+    return this.#waiters.wait();
   }
 
   #wakeReaders(): void {
-    const wake = this.#wake;
-    if (wake === null) return;
-    this.#wake = null;
-    this.#waiting = null;
-    queueMicrotask(wake);
+    this.#waiters.wake(true);
   }
 }
 
