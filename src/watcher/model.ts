@@ -48,6 +48,14 @@ export const DIR_SYMLINK = 8;
 export const DIR_UNREADABLE = 16;
 /** Moved away (MOVED_FROM) and not yet known to have landed in the tree: its events are dropped. */
 export const DIR_DETACHED = 32;
+/** fanotify mode: not listed yet by the background scan (events below it are passed on, the model is not touched). */
+export const DIR_UNLISTED = 64;
+/**
+ * fanotify mode: listed silently by the background scan while events were
+ * already flowing, so a listed name may still have its CREATE (or a gone
+ * name its DELETE) in the queue: those are passed on, not deduped.
+ */
+export const DIR_QUIET = 128;
 
 export class DirNode {
   /** The kernel wd of its watch, or -1. */

@@ -131,14 +131,21 @@ export abstract class TreeBase {
   /** Inside a diff (rescan, poll): what it removes is told to raw listeners too. */
   protected diffing = 0;
 
+  /**
+   * `ino` is null for a tree kept by other means (fanotify mode: see
+   * fan-sync.ts, which never calls the watch methods that use it); `adopt`
+   * takes over the model of another TreeBase (the switch to fanotify at the
+   * watch limit).
+   */
   constructor(
     rootPath: string,
-    protected readonly ino: Inotify,
+    protected readonly ino: Inotify | null,
     protected readonly fs: WatcherFs,
     protected readonly opts: SyncOptions,
     protected readonly sink: SyncSink,
+    adopt?: DirNode,
   ) {
-    this.root = new DirNode('', null, rootPath);
+    this.root = adopt ?? new DirNode('', null, rootPath);
     this.rawExtra = (opts.rawMask & ~ROOT_MASK) >>> 0;
     this.relStart = rootPath === '/' ? 1 : rootPath.length + 1;
   }
@@ -249,7 +256,7 @@ export abstract class TreeBase {
     if (this.byWd.size >= this.watchCeiling && d.wd === -1) return W_LIMIT;
     let wd: number;
     try {
-      wd = this.ino.addWatch(d.path, this.watchMask(d, false));
+      wd = this.ino!.addWatch(d.path, this.watchMask(d, false));
     } catch (e) {
       this.lastWatchError = e;
       switch (errorCode(e)) {
@@ -314,7 +321,7 @@ export abstract class TreeBase {
     for (const d of list) {
       if (d.wd === -1 || this.byWd.get(d.wd) !== d) continue;
       try {
-        const wd = this.ino.addWatch(d.path, this.watchMask(d, true));
+        const wd = this.ino!.addWatch(d.path, this.watchMask(d, true));
         if (wd !== d.wd && !this.byWd.has(wd)) this.rmWatch(wd); // the path names another directory now
       } catch {
         // Gone meanwhile: its events will say so.
@@ -332,7 +339,7 @@ export abstract class TreeBase {
 
   protected rmWatch(wd: number): void {
     try {
-      this.ino.rmWatch(wd);
+      this.ino!.rmWatch(wd);
     } catch (e) {
       // EINVAL: the kernel removed it already (its IN_IGNORED is queued); EBADF: closed.
       if (!isSystemError(e, 'EINVAL') && !isSystemError(e, 'EBADF')) throw e;
