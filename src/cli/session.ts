@@ -211,6 +211,7 @@ export class WatchSession {
       polled: all.flatMap((c) => c.polled),
       unreadable: all.flatMap((c) => c.unreadable),
       pollIntervalMs: all[0]!.pollIntervalMs,
+      fanotify: all.flatMap((c) => c.fanotify),
     };
   }
 

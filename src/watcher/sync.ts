@@ -334,6 +334,20 @@ export class TreeSync extends TreeRescan {
     this.quietProbe = null;
   }
 
+  /**
+   * Before the model is handed to another keeper (the switch to fanotify):
+   * MOVED_FROMs still waiting for their pair are moves out, reported now.
+   * Returns the moment from which changes the kernel may not have reported
+   * yet are to be looked for (see syncTime).
+   */
+  release(): number {
+    this.resolveMoves(Infinity);
+    this.finish();
+    const since = this.syncTime();
+    this.stop();
+    return since;
+  }
+
   // ---------------------------------------------------------------- overflow
 
   /** A batch with IN_Q_OVERFLOW: drop it, rescan, diff, emit `resync`. */

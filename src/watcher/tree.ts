@@ -93,6 +93,8 @@ export interface SyncOptions {
    */
   quietProbeMs: number;
   onProgress?: ((directories: number) => void) | undefined;
+  /** Called when the kernel refuses a watch for the limit (ENOSPC), before the directory is polled. */
+  onLimit?: (() => void) | undefined;
 }
 
 export interface PendingMove {
@@ -263,6 +265,7 @@ export abstract class TreeBase {
         case 'ENOSPC':
           this.watchCeiling = this.byWd.size;
           this.limitAtCeiling = this.fs.watchLimit?.() ?? NaN;
+          this.opts.onLimit?.();
           return W_LIMIT;
         case 'ENOENT':
         case 'ENOTDIR':
@@ -466,6 +469,7 @@ export abstract class TreeBase {
       polled,
       unreadable,
       pollIntervalMs: this.opts.pollIntervalMs,
+      fanotify: [],
     };
   }
 

@@ -53,8 +53,23 @@ export interface WatchOptions {
   source?: Source;
   /** How directories are listed and entries stat'ed; derived from `source` by default. */
   fs?: WatcherFs;
-  /** 'inotify' (default). 'fanotify' is an extension point: it throws ENOSYS until built. */
+  /**
+   * 'inotify' (default): one kernel watch per directory. 'fanotify': one
+   * fanotify filesystem mark for the whole tree (O(1) setup, no watch
+   * limit), filtered to the root in user space; needs CAP_SYS_ADMIN and the
+   * host's kernel (EPERM otherwise, rejecting `ready`). `ready` then means
+   * "every change from now on is reported"; the model behind `paths()` is
+   * built in the background (`scanned`). No 'raw' events, no followSymlinks.
+   */
   mode?: 'inotify' | 'fanotify';
+  /**
+   * What inotify mode does when the kernel refuses a watch (the watch
+   * limit, ENOSPC): 'fanotify' (default) switches the whole Watcher to a
+   * fanotify filesystem mark when the process may (root), releasing its
+   * inotify watches, and polls otherwise; 'poll' always polls the subtrees
+   * left without a watch.
+   */
+  onLimit?: 'fanotify' | 'poll';
   /** Watch the whole tree (default) or only the root directory's entries. */
   recursive?: boolean;
   /** Paths to leave out, before any watch is spent on them. */
@@ -105,4 +120,9 @@ export interface Coverage {
   /** Directories that could be neither watched nor listed (EACCES), with their contents unknown. */
   unreadable: string[];
   pollIntervalMs: number;
+  /**
+   * Roots of the subtrees covered by a fanotify filesystem mark (fanotify
+   * mode, or after the switch at the watch limit); empty in inotify mode.
+   */
+  fanotify: string[];
 }

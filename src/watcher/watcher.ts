@@ -22,15 +22,17 @@
  * reader thread stops, so the process can exit —, clears the timers, ends
  * iterations and delivers a pending batch.
  */
+import { realpathSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import type { Source } from '../core/index.js';
 import { isSystemError, sysError } from '../errors.js';
-import { defaultHostSource } from '../host/index.js';
+import { createFsListener, defaultHostSource } from '../host/index.js';
 import { inotifyInit, type Inotify, type InotifyEvent } from '../inotify/index.js';
 import { foldAtomicSaves } from './fold.js';
 import { fsForSource, type WatcherFs } from './fs-adapter.js';
 import { IgnoreMatcher } from './glob.js';
-import { TreeSync, type SyncSink } from './sync.js';
+import { FanSync, type PathEvent, type PathListener, type PathListenerFactory, type PathListenerHandlers } from './fan-sync.js';
+import { TreeSync, type SyncOptions, type SyncSink } from './sync.js';
 import type { BatchOptions, Coverage, WatchEvent, WatchEventType, WatchOptions } from './types.js';
 
 const DEFAULT_BUFFER_SIZE = 16384;
@@ -70,9 +72,9 @@ type Listener<K extends keyof WatcherEvents> = (...args: WatcherEvents[K]) => vo
 type ListenerTable = { [K in keyof WatcherEvents]: Listener<K>[] };
 
 /**
- * Watch the tree at `root` (see Watcher). Throws ENOSYS for mode 'fanotify'
- * (not built yet) and EINVAL for bad options; errors watching the root
- * (ENOENT, ENOTDIR, EACCES, EMFILE) reject `ready`.
+ * Watch the tree at `root` (see Watcher). Throws EINVAL for bad options;
+ * errors watching the root (ENOENT, ENOTDIR, EACCES, EMFILE; EPERM for
+ * mode 'fanotify' without CAP_SYS_ADMIN) reject `ready`.
  */
 export function watch(root: string, options: WatchOptions = {}): Watcher {
   return new Watcher(root, options);
@@ -88,7 +90,16 @@ export class Watcher implements AsyncIterable<WatchEvent> {
   readonly #fs: WatcherFs;
   readonly #ignore: IgnoreMatcher;
   #ino: Inotify | null = null;
-  #sync: TreeSync | null = null;
+  #sync: TreeSync | FanSync | null = null;
+  /** The switch to fanotify at the watch limit: not tried yet, under way, done, or impossible. */
+  #limitSwitch: 'no' | 'pending' | 'done' | 'refused' = 'no';
+  #resolveScanned!: () => void;
+  /**
+   * Resolves once the Watcher's model of the tree is complete (`paths()`
+   * exact). In inotify mode this is `ready`; in fanotify mode the tree is
+   * listed in the background after `ready`.
+   */
+  readonly scanned: Promise<void>;
   readonly #listeners: ListenerTable = { event: [], batch: [], raw: [], error: [], ready: [], coverage: [], close: [] };
   readonly #iterators = new Set<EventIterator>();
   #out: WatchEvent[] = [];
@@ -107,13 +118,17 @@ export class Watcher implements AsyncIterable<WatchEvent> {
 
   constructor(root: string, options: WatchOptions = {}) {
     if (typeof root !== 'string' || root === '') throw sysError('EINVAL', 'watch', undefined, 'root must be a non-empty path');
-    if (options.mode === 'fanotify') {
-      throw sysError('ENOSYS', 'watch', root, "the Watcher's fanotify mode is not built yet (an extension point); use mode 'inotify'");
-    }
-    if (options.mode !== undefined && options.mode !== 'inotify') throw sysError('EINVAL', 'watch', root, `unknown mode '${String(options.mode)}'`);
+    if (options.mode !== undefined && options.mode !== 'inotify' && options.mode !== 'fanotify') throw sysError('EINVAL', 'watch', root, `unknown mode '${String(options.mode)}'`);
     checkOptions(root, options);
     this.#options = options;
     this.#source = options.source ?? defaultHostSource();
+    if (options.mode === 'fanotify') {
+      if (this.#source.kind !== 'host') {
+        throw sysError('EINVAL', 'watch', root, `fanotify mode needs the host's kernel (a Linux inotify source), not a '${this.#source.kind}' source`);
+      }
+      if (options.followSymlinks === true) throw sysError('EINVAL', 'watch', root, 'fanotify mode follows no symbolic links (a filesystem mark sees only its own filesystem)');
+      if (options.rawMask !== undefined && options.rawMask !== 0) throw sysError('EINVAL', 'watch', root, 'fanotify mode has no raw inotify events (rawMask)');
+    }
     this.root = this.#source.kind === 'vfs' ? posix.resolve('/', root) : resolve(root);
     this.#fs = options.fs ?? fsForSource(this.#source);
     this.#ignore = new IgnoreMatcher(options.ignore, this.root);
@@ -124,6 +139,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       this.#rejectReady = rej;
     });
     this.ready.catch(() => {}); // a rejection is also reported on 'error'; never unhandled
+    this.scanned = new Promise<void>((res) => (this.#resolveScanned = res));
     this.#sink = this.#makeSink();
     const signal = options.signal;
     if (signal?.aborted) {
@@ -191,6 +207,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
         polled: [],
         unreadable: [],
         pollIntervalMs: this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        fanotify: [],
       }
     );
   }
@@ -212,7 +229,10 @@ export class Watcher implements AsyncIterable<WatchEvent> {
    */
   flush(): void {
     const ino = this.#ino;
-    if (ino === null || this.#state === 'closed') return;
+    if (ino === null || this.#state === 'closed') {
+      if (this.#settleTimer !== null) this.#releaseBatch();
+      return;
+    }
     for (;;) {
       let events: InotifyEvent[];
       try {
@@ -224,6 +244,21 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       this.#apply(events);
     }
     if (this.#settleTimer !== null) this.#releaseBatch();
+  }
+
+  /**
+   * Resolves once every event the kernel queued before the call has been
+   * delivered to listeners (a pending batch too): the source's exact
+   * barrier on the host, at once on an in-memory tree.
+   */
+  async drain(): Promise<void> {
+    if (this.#state === 'starting') await this.ready.catch(() => undefined);
+    const sync = this.#sync;
+    if (this.#state === 'closed' || sync === null) return;
+    if (sync instanceof FanSync) await sync.barrier();
+    else await sourceBarrier(this.#source)?.();
+    await new Promise<void>((res) => setImmediate(res));
+    this.flush();
   }
 
   /** Rescan the whole tree now and emit the difference from what the Watcher knew, then `resync`. */
@@ -252,8 +287,29 @@ export class Watcher implements AsyncIterable<WatchEvent> {
 
   // ---------------------------------------------------------------- internals
 
+  #syncOptions(): SyncOptions {
+    const vfs = this.#source.kind === 'vfs';
+    return {
+      recursive: this.#options.recursive ?? true,
+      followSymlinks: this.#options.followSymlinks ?? false,
+      ignore: this.#ignore,
+      rawMask: this.#options.rawMask ?? 0,
+      pollIntervalMs: this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      moveGraceMs: vfs ? 0 : HOST_MOVE_GRACE_MS,
+      barrier: sourceBarrier(this.#source),
+      persistent: !vfs,
+      quietProbeMs: vfs ? 0 : QUIET_PROBE_MS,
+      onProgress: this.#options.onProgress,
+      onLimit: () => this.#limitReached(),
+    };
+  }
+
   #start(): void {
     if (this.#state !== 'starting') return;
+    if (this.#options.mode === 'fanotify') {
+      this.#startFanotify();
+      return;
+    }
     let ino: Inotify;
     try {
       const max = this.#options.maxQueuedEvents;
@@ -263,24 +319,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       return;
     }
     this.#ino = ino;
-    const sync = new TreeSync(
-      this.root,
-      ino,
-      this.#fs,
-      {
-        recursive: this.#options.recursive ?? true,
-        followSymlinks: this.#options.followSymlinks ?? false,
-        ignore: this.#ignore,
-        rawMask: this.#options.rawMask ?? 0,
-        pollIntervalMs: this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-        moveGraceMs: this.#source.kind === 'vfs' ? 0 : HOST_MOVE_GRACE_MS,
-        barrier: sourceBarrier(this.#source),
-        persistent: this.#source.kind !== 'vfs',
-        quietProbeMs: this.#source.kind === 'vfs' ? 0 : QUIET_PROBE_MS,
-        onProgress: this.#options.onProgress,
-      },
-      this.#sink,
-    );
+    const sync = new TreeSync(this.root, ino, this.#fs, this.#syncOptions(), this.#sink);
     this.#sync = sync;
     try {
       sync.scan();
@@ -289,10 +328,75 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       return;
     }
     if (this.#state !== 'starting') return; // closed by a progress callback
+    this.#becomeReady();
+    this.#resolveScanned();
+    void this.#loop(ino);
+  }
+
+  #becomeReady(): void {
     this.#state = 'ready';
     this.#resolveReady();
     for (const fn of [...this.#listeners.ready]) this.#call(fn);
-    void this.#loop(ino);
+  }
+
+  /** fanotify mode: mark, ready at once, the model scanned in the background. */
+  #startFanotify(): void {
+    const sink: SyncSink = { ...this.#sink, rawWanted: false, raw: () => undefined };
+    const sync = new FanSync(this.root, this.#fs, this.#syncOptions(), sink, hostPathListener);
+    this.#sync = sync;
+    try {
+      sync.start();
+    } catch (e) {
+      this.#failStart(e);
+      return;
+    }
+    void sync.scanned.then(() => this.#resolveScanned());
+    this.#becomeReady();
+  }
+
+  /**
+   * inotify mode, the kernel refused a watch: switch to a fanotify
+   * filesystem mark when allowed (see fan-sync.ts), after the current batch.
+   */
+  #limitReached(): void {
+    if (this.#limitSwitch !== 'no' || this.#options.onLimit === 'poll' || this.#source.kind !== 'host') return;
+    if (typeof process.geteuid === 'function' && process.geteuid() !== 0) {
+      this.#limitSwitch = 'refused'; // fanotify filesystem marks need CAP_SYS_ADMIN
+      return;
+    }
+    this.#limitSwitch = 'pending';
+    setImmediate(() => {
+      if (this.#state === 'starting') void this.ready.then(() => this.#switchToFanotify(), () => undefined);
+      else this.#switchToFanotify();
+    });
+  }
+
+  #switchToFanotify(): void {
+    const old = this.#sync;
+    const ino = this.#ino;
+    if (this.#state !== 'ready' || !(old instanceof TreeSync) || ino === null) return;
+    this.flush(); // every inotify event queued so far applied first
+    if (this.#state !== 'ready') return;
+    const sink: SyncSink = { ...this.#sink, rawWanted: false, raw: () => undefined };
+    const fan = new FanSync(this.root, this.#fs, this.#syncOptions(), sink, hostPathListener, old.root);
+    try {
+      fan.mark();
+    } catch {
+      this.#limitSwitch = 'refused'; // no fanotify here (EPERM in a container, EOPNOTSUPP…): polling goes on
+      return;
+    }
+    const since = old.release();
+    this.#sync = fan;
+    this.#ino = null;
+    ino.close(); // every inotify watch of this Watcher is freed
+    try {
+      fan.resyncAdopted(since);
+    } catch (e) {
+      this.#fatal(e);
+      return;
+    }
+    this.#limitSwitch = 'done';
+    this.#sink.coverageChanged();
   }
 
   #failStart(e: unknown): void {
@@ -308,17 +412,17 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       try {
         events = await ino.readAsync();
       } catch (e) {
-        if (this.#state !== 'closed') this.#fatal(e);
+        if (this.#state !== 'closed' && this.#ino === ino) this.#fatal(e);
         return;
       }
-      if (this.#state === 'closed') return;
+      if (this.#state === 'closed' || this.#ino !== ino) return;
       this.#apply(events);
     }
   }
 
   #apply(events: InotifyEvent[]): void {
     try {
-      this.#sync!.applyBatch(events);
+      (this.#sync as TreeSync).applyBatch(events);
     } catch (e) {
       this.#emitError(e);
       this.#deliver();
@@ -484,8 +588,10 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       this.#options.signal?.removeEventListener('abort', this.#abort);
       this.#abort = null;
     }
-    this.#sync?.stop();
+    const sync = this.#sync;
+    const closing = sync instanceof FanSync ? sync.close() : (sync?.stop(), Promise.resolve());
     if (this.#ino !== null && !this.#ino.closed) this.#ino.close();
+    this.#resolveScanned();
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer);
     this.#settleTimer = null;
     if (wasStarting) {
@@ -494,9 +600,35 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     for (const it of this.#iterators) it.end();
     this.#iterators.clear();
     for (const fn of [...this.#listeners.close]) this.#call(fn);
-    return Promise.resolve();
+    return closing.catch(() => undefined);
   }
 }
+
+/**
+ * The host's path listener for fanotify mode: createFsListener (one
+ * filesystem mark), its paths put back under the name the Watcher was given
+ * for the root when that differs from its real path (a symlink on the way).
+ */
+const hostPathListener: PathListenerFactory = (root: string, h: PathListenerHandlers): PathListener => {
+  let real: string;
+  try {
+    real = realpathSync(root);
+  } catch {
+    real = root;
+  }
+  const remap =
+    real === root
+      ? (e: PathEvent): PathEvent => e
+      : (e: PathEvent): PathEvent => {
+          const fix = (p: string): string => (p === real ? root : p.startsWith(real + '/') ? root + p.slice(real.length) : p);
+          return e.oldPath === undefined ? { type: e.type, path: fix(e.path), isDirectory: e.isDirectory } : { type: e.type, path: fix(e.path), oldPath: fix(e.oldPath), isDirectory: e.isDirectory };
+        };
+  return createFsListener(root, {
+    onEvent: (e) => h.onEvent(remap(e)),
+    onOverflow: () => h.onOverflow(),
+    onError: (e) => h.onError(e),
+  });
+};
 
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));

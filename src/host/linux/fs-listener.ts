@@ -352,12 +352,22 @@ class Listener implements FsListener {
    * resolve even though they are gone or moved by now.
    */
   private learnAhead(events: readonly FanotifyEvent[]): void {
-    for (const ev of events) {
-      if (!(ev.mask & FAN_ONDIR) || !(ev.mask & (FAN_DELETE | FAN_RENAME))) continue;
-      const child = fidOf(ev, FAN_EVENT_INFO_TYPE_FID);
-      if (!child || this.cache.peek(child.fsid, child.handleType, child.handle) !== null) continue;
-      const at = this.placeOf(fidOf(ev, ev.mask & FAN_RENAME ? FAN_EVENT_INFO_TYPE_OLD_DFID_NAME : FAN_EVENT_INFO_TYPE_DFID_NAME), false);
-      if (at !== null) this.cache.remember(child.fsid, child.handleType, child.handle, at);
+    // A removed tree is removed bottom-up (rm -r: d/x/f, d/x, d): its deepest
+    // directory's place is known only once its parent's is, which the
+    // parent's later event gives. Passes run until nothing more is learnt.
+    let todo = events.filter((ev) => (ev.mask & FAN_ONDIR) !== 0 && (ev.mask & (FAN_DELETE | FAN_RENAME)) !== 0);
+    for (let pass = 0; pass < 64 && todo.length > 0; pass++) {
+      const left: FanotifyEvent[] = [];
+      for (let i = todo.length - 1; i >= 0; i--) {
+        const ev = todo[i]!;
+        const child = fidOf(ev, FAN_EVENT_INFO_TYPE_FID);
+        if (!child || this.cache.peek(child.fsid, child.handleType, child.handle) !== null) continue;
+        const at = this.placeOf(fidOf(ev, ev.mask & FAN_RENAME ? FAN_EVENT_INFO_TYPE_OLD_DFID_NAME : FAN_EVENT_INFO_TYPE_DFID_NAME), false);
+        if (at !== null) this.cache.remember(child.fsid, child.handleType, child.handle, at);
+        else left.push(ev);
+      }
+      if (left.length === todo.length) break;
+      todo = left.reverse();
     }
   }
 
