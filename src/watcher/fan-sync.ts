@@ -336,7 +336,11 @@ export class FanSync extends TreeRescan {
           else known = false;
         }
       }
-      if (!known && !this.opts.ignore.empty && this.opts.ignore.contentsIgnored(rel.slice(0, end))) return 'ignored';
+      if (!known && !this.opts.ignore.empty) {
+        // Not in the model: maybe because this ancestor is ignored (never listed), or its contents are.
+        const dirRel = rel.slice(0, end);
+        if (this.opts.ignore.contentsIgnored(dirRel) || this.ignoredPath(path.slice(0, this.relStart + end), rel.slice(start, end), true)) return 'ignored';
+      }
       start = end + 1;
     }
     if (known && (d.flags & DIR_CONTENTS_IGNORED) !== 0) return 'ignored';

@@ -255,8 +255,15 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     if (this.#state === 'starting') await this.ready.catch(() => undefined);
     const sync = this.#sync;
     if (this.#state === 'closed' || sync === null) return;
+    // The host source's barrier is a marker watch: at the watch limit it may be refused (ENOSPC); what is queued is still read below.
     if (sync instanceof FanSync) await sync.barrier();
-    else await sourceBarrier(this.#source)?.();
+    else {
+      try {
+        await sourceBarrier(this.#source)?.();
+      } catch (e) {
+        if (!isSystemError(e, 'ENOSPC')) throw e;
+      }
+    }
     await new Promise<void>((res) => setImmediate(res));
     this.flush();
   }

@@ -3,6 +3,9 @@
  * (deterministic: operations queue their events before they return and
  * `flush()` handles them), event collection, and bounded waits for the host.
  */
+import { lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { WatchEvent, WatchOptions, Watcher } from '../../src/index.js';
 import { watch } from '../../src/index.js';
 import type { VfsProcess } from '../../src/vfs/index.js';
@@ -82,4 +85,45 @@ export async function waitFor(condition: () => boolean, what: string, ms = DEADL
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise<void>((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/** A fresh directory under the system's temp directory (host tests). */
+export function tempRoot(): string {
+  return mkdtempSync(join(tmpdir(), 'tsnotify-watcher-'));
+}
+
+export function diskTree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      out.push(p);
+      if (lstatSync(p).isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** Inotify watches held by every process now (as root /proc shows them all). */
+export function watchesInUse(): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fdinfo`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
+        if (info.includes('inotify wd:')) n += info.split('inotify wd:').length - 1;
+      } catch {
+        // the fd closed meanwhile
+      }
+    }
+  }
+  return n;
 }

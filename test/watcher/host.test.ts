@@ -10,26 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { watch, type WatchEvent, type Watcher } from '../../src/index.js';
-import { DEADLINE_MS, line, waitFor } from './helpers.js';
+import { DEADLINE_MS, diskTree, line, tempRoot, waitFor, watchesInUse } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
-
-function tempRoot(): string {
-  return mkdtempSync(join(tmpdir(), 'tsnotify-watcher-'));
-}
-
-function diskTree(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      out.push(p);
-      if (lstatSync(p).isDirectory()) walk(p);
-    }
-  };
-  walk(root);
-  return out.sort();
-}
 
 async function hostWatch(root: string, options: Parameters<typeof watch>[1] = {}) {
   const w = watch(root, options);
@@ -143,30 +126,7 @@ test('host: an overflow of a small queue is recovered with the exact creates and
   }
 });
 
-/** Inotify watches held by every process now (as root /proc shows them all). */
-function watchesInUse(): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fdinfo`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
-        if (info.includes('inotify wd:')) n += info.split('inotify wd:').length - 1;
-      } catch {
-        // the fd closed meanwhile
-      }
-    }
-  }
-  return n;
-}
-
-test('host: at the watch limit the Watcher polls the rest, loses no change, and heals', { skip: !isRoot && 'lowering fs.inotify.max_user_watches needs root' }, async () => {
+test("host: at the watch limit with onLimit 'poll' the Watcher polls the rest, loses no change, and heals", { skip: !isRoot && 'lowering fs.inotify.max_user_watches needs root' }, async () => {
   const root = tempRoot();
   for (const d of ['a', 'b', 'c', 'c/d', 'c/d/e']) mkdirSync(`${root}/${d}`);
   writeFileSync(`${root}/c/d/e/old`, '');
@@ -176,7 +136,7 @@ test('host: at the watch limit the Watcher polls the rest, loses no change, and 
   const events: string[] = [];
   try {
     writeFileSync(sysctl, String(watchesInUse() + 2));
-    w = watch(root, { pollIntervalMs: 60_000 });
+    w = watch(root, { pollIntervalMs: 60_000, onLimit: 'poll' }); // polling even as root (fanotify.test.ts: the switch)
     w.on('event', (e) => events.push(line(e, root)));
     await w.ready;
     const c = w.coverage();

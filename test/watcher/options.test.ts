@@ -166,11 +166,14 @@ test('ready rejects when the root is missing or not a directory', async () => {
   await assert.rejects(watch('/file', { source: vfs }).ready, (e) => isSystemError(e, 'ENOTDIR'));
 });
 
-test('the fanotify mode is an extension point that fails with ENOSYS', () => {
+test("the fanotify mode needs the host's kernel and refuses what a filesystem mark cannot do", () => {
   assert.throws(
     () => watch('/', { mode: 'fanotify', source: createVfs() }),
-    (e) => isSystemError(e, 'ENOSYS') && /not built yet/.test(e.message),
+    (e) => isSystemError(e, 'EINVAL') && /host's kernel/.test(e.message) && /'vfs' source/.test(e.message),
   );
+  assert.throws(() => watch('/tmp', { mode: 'fanotify', followSymlinks: true }), (e) => isSystemError(e, 'EINVAL') && /symbolic links/.test(e.message));
+  assert.throws(() => watch('/tmp', { mode: 'fanotify', rawMask: 0x20 }), (e) => isSystemError(e, 'EINVAL') && /rawMask/.test(e.message));
+  assert.throws(() => watch('/tmp', { mode: 'dnotify' as 'inotify' }), (e) => isSystemError(e, 'EINVAL') && /unknown mode 'dnotify'/.test(e.message));
 });
 
 test('bad options fail with EINVAL', () => {
