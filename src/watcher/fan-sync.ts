@@ -8,16 +8,19 @@
  * "watching" a directory means something else here (it is covered by its
  * filesystem's mark, or polled when its filesystem could not be marked).
  *
- * READY BEFORE THE WALK. `start()` places the marks and returns: every
- * change from then on is queued in the kernel and will be reported. The
- * model is filled by a background scan in slices (`scanned` resolves when
- * it is complete), while events flow:
- * - an event in a directory not listed yet (DIR_UNLISTED, or unknown) is
- *   passed on as it is and leaves the model alone: the listing will see
- *   its effect;
- * - a directory listed by that scan is DIR_QUIET: the kernel may still hold
+ * MARK, THEN LIST. `start()` places the marks — from then on every change
+ * is queued in the kernel — then lists the tree (a readdir per directory,
+ * no watch). The model must be complete at `ready`: an overflow is
+ * recovered by diffing against it, and a directory known only later could
+ * not be diffed (its changes lost in the overflow would go unreported; an
+ * earlier version listed in the background and lost exactly those). Events
+ * queued meanwhile are applied afterwards:
+ * - a directory listed by the scan is DIR_QUIET: the kernel may still hold
  *   a CREATE for a name the listing found (or a DELETE for one it missed),
- *   which happened after the mark, so after `ready`: it is passed on.
+ *   which happened after the mark: it is passed on;
+ * - an event in a directory not listed (DIR_UNLISTED: one moved in from a
+ *   place the model did not know, listed on the next turn) is passed on as
+ *   it is and leaves the model alone: the listing will see its effect.
  * Elsewhere (directories born empty from an event, listed with reporting
  * when moved into the tree, or diffed by a rescan) the model is exact and
  * an event that repeats what it knows — a CREATE of a known name, a DELETE
@@ -149,9 +152,9 @@ export class FanSync extends TreeRescan {
   // ---------------------------------------------------------------- startup
 
   /**
-   * Mark the root's filesystem (and those mounted below it) and start the
-   * background scan. Throws what the root's mark throws (EPERM without
-   * CAP_SYS_ADMIN, EOPNOTSUPP, ENOENT, ENOTDIR).
+   * Mark the root's filesystem (and those mounted below it), then list the
+   * tree (no watch per directory: one readdir each). Throws what the root's
+   * mark throws (EPERM without CAP_SYS_ADMIN, EOPNOTSUPP, ENOENT, ENOTDIR).
    */
   start(): void {
     const st = this.fs.stat(this.root.path);
@@ -161,7 +164,7 @@ export class FanSync extends TreeRescan {
     this.quietAt = this.lastPollAt = this.fs.now();
     this.root.flags |= DIR_UNLISTED;
     this.scanStack.push(this.root);
-    this.scheduleScan();
+    this.scanSlice(Infinity);
   }
 
   /**

@@ -57,9 +57,9 @@ export interface WatchOptions {
    * 'inotify' (default): one kernel watch per directory. 'fanotify': one
    * fanotify filesystem mark for the whole tree (O(1) setup, no watch
    * limit), filtered to the root in user space; needs CAP_SYS_ADMIN and the
-   * host's kernel (EPERM otherwise, rejecting `ready`). `ready` then means
-   * "every change from now on is reported"; the model behind `paths()` is
-   * built in the background (`scanned`). No 'raw' events, no followSymlinks.
+   * host's kernel (EPERM otherwise, rejecting `ready`). The tree is still
+   * listed once (a readdir per directory, no watch) so that an overflow can
+   * be diffed. No 'raw' events, no followSymlinks.
    */
   mode?: 'inotify' | 'fanotify';
   /**

@@ -94,11 +94,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
   /** The switch to fanotify at the watch limit: not tried yet, under way, done, or impossible. */
   #limitSwitch: 'no' | 'pending' | 'done' | 'refused' = 'no';
   #resolveScanned!: () => void;
-  /**
-   * Resolves once the Watcher's model of the tree is complete (`paths()`
-   * exact). In inotify mode this is `ready`; in fanotify mode the tree is
-   * listed in the background after `ready`.
-   */
+  /** Resolves once the Watcher's model of the tree is complete (`paths()` exact): with `ready`, in both modes. */
   readonly scanned: Promise<void>;
   readonly #listeners: ListenerTable = { event: [], batch: [], raw: [], error: [], ready: [], coverage: [], close: [] };
   readonly #iterators = new Set<EventIterator>();
@@ -346,7 +342,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     for (const fn of [...this.#listeners.ready]) this.#call(fn);
   }
 
-  /** fanotify mode: mark, ready at once, the model scanned in the background. */
+  /** fanotify mode: mark, list, ready. */
   #startFanotify(): void {
     const sink: SyncSink = { ...this.#sink, rawWanted: false, raw: () => undefined };
     const sync = new FanSync(this.root, this.#fs, this.#syncOptions(), sink, hostPathListener);
@@ -357,7 +353,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       this.#failStart(e);
       return;
     }
-    void sync.scanned.then(() => this.#resolveScanned());
+    if (this.#state !== 'starting') return; // closed by a progress callback
+    this.#resolveScanned();
     this.#becomeReady();
   }
 
