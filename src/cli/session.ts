@@ -31,6 +31,8 @@ export interface SessionOptions {
   mask: number;
   /** -P: do not follow a symbolic link given as a path. */
   noDereference: boolean;
+  /** The Watchers' mode (--watcher --fanotify: 'fanotify'); default inotify. */
+  mode?: 'inotify' | 'fanotify' | undefined;
   /** --exclude: directories whose display path matches are not watched either. */
   excludeDirectory?: ((display: string) => boolean) | undefined;
   onRaw(e: RawEvent): void;
@@ -115,18 +117,27 @@ export class WatchSession {
     const o = this.opts;
     const root: Root = { abs, base: given.replace(/\/+$/, '') };
     let last = 0;
-    const w = watch(abs, {
-      recursive: o.recursive,
-      rawMask: o.onWatcherEvent !== undefined ? 0 : o.mask,
-      ignore: (path, isDir) =>
-        excluded.has(path) || (isDir && o.excludeDirectory !== undefined && o.excludeDirectory(displayDir(root, path))),
-      onProgress: (n) => {
-        last = n;
-        progress(n);
-      },
-    });
+    let w: Watcher;
+    try {
+      w = watch(abs, {
+        ...(o.mode !== undefined ? { mode: o.mode } : {}),
+        recursive: o.recursive,
+        rawMask: o.onWatcherEvent !== undefined ? 0 : o.mask,
+        ignore: (path, isDir) =>
+          excluded.has(path) || (isDir && o.excludeDirectory !== undefined && o.excludeDirectory(displayDir(root, path))),
+        onProgress: (n) => {
+          last = n;
+          progress(n);
+        },
+      });
+    } catch (e) {
+      // Bad options or a mode that cannot run here (e.g. fanotify without CAP_SYS_ADMIN): thrown before any watch.
+      throw new SetupError(given, e);
+    }
     this.watchers.push(w);
-    w.on('error', (e) => o.onError(e));
+    // Until ready settles, errors wait: the one ready rejects with is reported once, as the SetupError.
+    let early: Error[] | null = [];
+    w.on('error', (e) => (early !== null ? early.push(e) : o.onError(e)));
     if (o.onWatcherEvent !== undefined) {
       const show = (p: string): string => displayPath(root, p);
       const onEvent = o.onWatcherEvent;
@@ -141,8 +152,12 @@ export class WatchSession {
     try {
       await w.ready;
     } catch (e) {
+      for (const x of early) if (x !== e && x.message !== (e as Error | null)?.message) o.onError(x);
+      early = null;
       throw new SetupError(given, e);
     }
+    for (const x of early) o.onError(x);
+    early = null;
     done(last);
   }
 

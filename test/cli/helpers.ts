@@ -28,6 +28,28 @@ export interface CliRun {
   waitErr(text: string): Promise<void>;
   /** Resolves once the process holds at least `n` inotify watches (from /proc/PID/fdinfo): for -q runs. */
   waitWatches(n: number): Promise<void>;
+  /** Resolves once the process holds at least `n` fanotify marks (from /proc/PID/fdinfo): for -q --fanotify runs. */
+  waitFanotifyMarks(n: number): Promise<void>;
+}
+
+/** fanotify marks (inode, mount or filesystem) held by process `pid`. */
+export function fanotifyMarksOf(pid: number): number {
+  let n = 0;
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return 0;
+  }
+  for (const fd of fds) {
+    try {
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
+      n += [...info.matchAll(/^fanotify (ino|sdev|mnt_id):/gm)].length;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
 
 /** Inotify watches with events in their mask held by process `pid`. */
@@ -50,8 +72,8 @@ export function watchesOf(pid: number): number {
   return n;
 }
 
-export function runCli(args: readonly string[], cwd: string, stdin?: string): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+export function runCli(args: readonly string[], cwd: string, stdin?: string, env?: NodeJS.ProcessEnv): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(env !== undefined ? { env: { ...process.env, ...env } } : {}) });
   if (stdin !== undefined) child.stdin.end(stdin);
   else child.stdin.end();
   let stdout = '';
@@ -92,14 +114,21 @@ export function runCli(args: readonly string[], cwd: string, stdin?: string): Cl
     });
   let ended = false;
   void done.then(() => (ended = true));
-  const waitWatches = async (n: number): Promise<void> => {
+  const waitCount = async (count: (pid: number) => number, n: number, what: string): Promise<void> => {
     const deadline = Date.now() + DEADLINE_MS;
-    while (!ended && watchesOf(child.pid!) < n) {
-      if (Date.now() > deadline) throw new Error(`the CLI never held ${n} inotify watches; stderr:\n${stderr}`);
+    while (!ended && count(child.pid!) < n) {
+      if (Date.now() > deadline) throw new Error(`the CLI never held ${n} ${what}; stderr:\n${stderr}`);
       await new Promise<void>((resolve) => setTimeout(resolve, 5));
     }
   };
-  return { done, kill: (s) => child.kill(s), waitOut: (t) => wait('out', t), waitErr: (t) => wait('err', t), waitWatches };
+  return {
+    done,
+    kill: (s) => child.kill(s),
+    waitOut: (t) => wait('out', t),
+    waitErr: (t) => wait('err', t),
+    waitWatches: (n) => waitCount(watchesOf, n, 'inotify watches'),
+    waitFanotifyMarks: (n) => waitCount(fanotifyMarksOf, n, 'fanotify marks'),
+  };
 }
 
 export function tempDir(): { path: string; cleanup(): void } {

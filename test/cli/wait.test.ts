@@ -142,17 +142,16 @@ test('wait reports errors as inotifywait does, with exit status 1', async () => 
   }
 });
 
-test('wait --fanotify is an extension point failing with ENOSYS', async () => {
-  const r = await waitRun(['--fanotify', '.'], () => {});
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /ENOSYS.*not built yet/);
-});
-
 test('wait --help shows the options and examples and exits 0', async () => {
   const r = await waitRun(['--help'], () => {});
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^Usage: tsnotify wait/);
   assert.match(r.stdout, /Examples:/);
+  for (const option of ['-d, --daemon', '-o, --outfile FILE', '-s, --syslog', '--fanotify']) assert.ok(r.stdout.includes(`\n  ${option} `), option);
+  assert.match(r.stdout, /^  sudo tsnotify wait -m -r --fanotify /m);
+  assert.match(r.stdout, /^  tsnotify wait -d -o \S+ /m);
+  assert.match(r.stdout, /^  tsnotify wait -m -s -o /m);
+  assert.doesNotMatch(r.stdout, /not built/);
   assert.equal(r.stderr, '');
 });
 
