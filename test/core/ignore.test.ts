@@ -158,6 +158,26 @@ describe('FS_MODIFY and ignore masks (rule C9)', () => {
     assert.equal(m.ignoreMask, FS_OPEN);
   });
 
+  test('a MODIFY clears the ignore masks of all the group marks it collects: inode, parent, mount and sb', () => {
+    const log: Call[] = [];
+    const g = recordingGroup('g', log);
+    const w = world();
+    const marks = [
+      addMark(g.group, w.a.inode, 0, { ignore: FS_OPEN, name: 'a' }),
+      addMark(g.group, w.d.inode, FS_ACCESS | FS_EVENT_ON_CHILD, { ignore: FS_OPEN, name: 'd' }),
+      addMark(g.group, w.mount, FS_ACCESS, { ignore: FS_OPEN, name: 'mount' }),
+      addMark(g.group, w.sb, FS_ACCESS, { ignore: FS_OPEN, name: 'sb' }),
+    ];
+    const kept = addMark(g.group, w.b.inode, 0, { ignore: FS_OPEN, name: 'b' });
+    fsnotifyParent(w.a, FS_MODIFY, w.pathData(w.a));
+    assert.deepEqual(log, [], 'no mark wants MODIFY');
+    assert.deepEqual(
+      marks.map((m) => m.ignoreMask),
+      [0, 0, 0, 0],
+    );
+    assert.equal(kept.ignoreMask, FS_OPEN, 'a mark on an object the event does not touch is not collected');
+  });
+
   test('a MODIFY on one file does not clear the ignore mask on another', () => {
     const { g, w, open } = setup();
     const m = addMark(g.group, w.a.inode, 0, { ignore: FS_OPEN, name: 'a' });
