@@ -68,8 +68,8 @@ export function drainInotify(ino: Inotify, max = Infinity): number {
 }
 
 /**
- * Events per fanotify read(): about what a 4 KiB buffer holds in FID mode
- * (and half of it in descriptor mode); each event's descriptor is closed
+ * Events per fanotify read(): between what a 4 KiB buffer holds in FID mode
+ * (~70) and in descriptor mode (~170); each event's descriptor is closed
  * before the next read.
  */
 const FAN_BATCH = 128;
