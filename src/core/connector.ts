@@ -43,7 +43,9 @@ export class Connector {
       if (other.priority < g.priority || (other.priority === g.priority && other.serial > g.serial)) break;
       i++;
     }
-    this.marks = [...this.marks.slice(0, i), mark, ...this.marks.slice(i)];
+    const marks = this.marks;
+    if (marks.length === 0) this.marks = [mark];
+    else this.marks = [...marks.slice(0, i), mark, ...marks.slice(i)];
   }
 
   remove(mark: Mark): void {
@@ -57,13 +59,14 @@ export class Connector {
   }
 }
 
-/** Observers of connector mask changes, per object (used by the host source). */
-const observers = new WeakMap<MarkableObject, MaskObserver>();
-
-/** Observe mask changes of one object's connector (one observer per object). */
+/**
+ * Observe mask changes of one object's connector (one observer per object;
+ * null stops). Kept on the object itself (`maskObserver`), so a source that
+ * observes many objects pays one field each, not a weak-table entry.
+ */
 export function observeMask(object: MarkableObject, observer: MaskObserver | null): void {
-  if (observer) observers.set(object, observer);
-  else observers.delete(object);
+  if (observer) object.maskObserver = observer;
+  else if (object.maskObserver) object.maskObserver = null;
 }
 
 /**
@@ -82,7 +85,7 @@ export function recalcMask(object: MarkableObject): void {
   }
   // Observers hear every recalculation, not only mask changes: a mark's
   // flags (IN_EXCL_UNLINK) may matter to a source while the union is equal.
-  observers.get(object)?.(object, mask, old);
+  object.maskObserver?.(object, mask, old);
 }
 
 /** The combined mask of an object, 0 when nobody listens (the fast path). */

@@ -24,7 +24,8 @@ export type SysctlName = keyof typeof DEFAULT_SYSCTLS;
 
 export class Limits {
   private readonly values = new Map<SysctlName, number>();
-  private readonly counts = new Map<string, number>();
+  /** counter → uid → count (nested, so charging builds no key string). */
+  private readonly counts = new Map<string, Map<number, number>>();
 
   constructor(overrides: Partial<Record<SysctlName, number>> = {}) {
     for (const [k, v] of Object.entries({ ...DEFAULT_SYSCTLS, ...overrides })) this.values.set(k as SysctlName, v);
@@ -48,25 +49,29 @@ export class Limits {
 
   /** Current count of `counter` charged to `uid`. */
   count(uid: number, counter: string): number {
-    return this.counts.get(`${counter}:${uid}`) ?? 0;
+    return this.counts.get(counter)?.get(uid) ?? 0;
   }
 
   /** Charge one unit; false (nothing charged) when `max` is reached. */
   charge(uid: number, counter: string, max: number): boolean {
-    const key = `${counter}:${uid}`;
-    const n = this.counts.get(key) ?? 0;
+    let perUid = this.counts.get(counter);
+    if (perUid === undefined) {
+      perUid = new Map();
+      this.counts.set(counter, perUid);
+    }
+    const n = perUid.get(uid) ?? 0;
     if (n >= max) return false;
-    this.counts.set(key, n + 1);
+    perUid.set(uid, n + 1);
     return true;
   }
 
   uncharge(uid: number, counter: string): void {
-    const key = `${counter}:${uid}`;
-    const n = this.counts.get(key) ?? 0;
-    if (n <= 1) this.counts.delete(key);
-    else this.counts.set(key, n - 1);
+    const perUid = this.counts.get(counter);
+    if (perUid === undefined) return;
+    const n = perUid.get(uid) ?? 0;
+    if (n <= 1) perUid.delete(uid);
+    else perUid.set(uid, n - 1);
   }
 }
 
-/** The process-wide default limits, used when a caller passes none. */
 export const defaultLimits = new Limits();

@@ -7,7 +7,7 @@
  * inodes, dentries, mounts and superblocks; the host source with objects keyed
  * by (device, inode). The core reads nothing else from them.
  */
-import type { Connector } from './connector.js';
+import type { Connector, MaskObserver } from './connector.js';
 
 export type ObjectType = 'inode' | 'mount' | 'sb';
 
@@ -15,6 +15,8 @@ export type ObjectType = 'inode' | 'mount' | 'sb';
 export interface MarkableObject {
   readonly objectType: ObjectType;
   connector: Connector | null;
+  /** Set by observeMask() (a source that follows the connector's mask); absent otherwise. */
+  maskObserver?: MaskObserver | null;
 }
 
 /** An exportable file handle (struct file_handle: handle_type + f_handle bytes). */

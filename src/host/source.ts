@@ -6,7 +6,7 @@
  * portable fallback — and turns them into core dispatch on host objects keyed
  * by (device, inode). One folder per platform; `registry.ts` picks one.
  */
-import type { Connector, FsDentry, FsInode, FsMount, FsSuperBlock, Group, Source } from '../core/index.js';
+import type { Connector, FsDentry, FsInode, FsMount, FsSuperBlock, Group, MaskObserver, Source } from '../core/index.js';
 import { destroyObjectMarks, type MarkableObject } from '../core/index.js';
 
 export interface HostSourceStats {
@@ -57,6 +57,7 @@ export class HostDevices {
 export class HostInode implements FsInode {
   readonly objectType = 'inode' as const;
   connector: Connector | null = null;
+  maskObserver: MaskObserver | null = null;
   constructor(
     readonly sb: HostSuperBlock,
     readonly ino: number,

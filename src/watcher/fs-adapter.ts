@@ -4,16 +4,19 @@
  * times with. One adapter on node:fs for the host, one on a VfsProcess's
  * syscalls for the in-memory filesystem.
  *
- * Cost model (what startup pays): one `list` per directory, which on the
- * host is one readdir with d_type (`readdirSync(dir, { withFileTypes: true })`);
- * no stat per entry. `lstat` is used only where a listing cannot answer:
+ * Cost model (what startup pays): one `list` per directory, which on Linux
+ * is open + getdents64 + close through the FFI (host/linux/dirents.ts: one
+ * reused buffer, names repeated across directories shared), elsewhere one
+ * `readdirSync(dir, { withFileTypes: true })`; d_type, no stat per entry. `lstat` is used only where a listing cannot answer:
  * overflow rescans of files, polled subtrees, followed symlinks.
  */
 import { lstatSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import type { Source } from '../core/index.js';
 import { isSystemError, sysError } from '../errors.js';
+import { DT_DIR as HOST_DT_DIR, DT_LNK as HOST_DT_LNK, DT_REG as HOST_DT_REG, listDirectory } from '../host/linux/dirents.js';
+import { linuxSyscalls } from '../host/linux/ffi.js';
 import type { VfsProcess } from '../vfs/index.js';
-import { DT_DIR, DT_LNK, DT_REG, O_DIRECTORY, O_RDONLY } from '../vfs/index.js';
+import { DT_DIR, DT_LNK, DT_REG, O_DIRECTORY, O_RDONLY } from '../vfs/constants.js';
 
 /** Entry kinds as the Watcher keeps them (one small integer per leaf). */
 export const KIND_FILE = 0;
@@ -67,9 +70,30 @@ function hostStat(st: Stats): EntryStat {
   return { dev: st.dev, ino: st.ino, kind, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
 }
 
-/** The real filesystem through node:fs. */
+/** Can directories be listed through getdents64 here (Linux, the FFI library loads)? Decided once. */
+let direntsUsable: boolean | undefined;
+function canListDirents(): boolean {
+  if (direntsUsable === undefined) {
+    try {
+      direntsUsable = process.platform === 'linux' && linuxSyscalls() !== undefined;
+    } catch {
+      direntsUsable = false;
+    }
+  }
+  return direntsUsable;
+}
+
+function hostDtKind(type: number): EntryKind {
+  return type === HOST_DT_DIR ? KIND_DIR : type === HOST_DT_REG ? KIND_FILE : type === HOST_DT_LNK ? KIND_SYMLINK : KIND_OTHER;
+}
+
+/** The real filesystem: getdents64 through the FFI on Linux, node:fs for the rest. */
 export const hostFs: WatcherFs = {
   list(path, entry) {
+    if (canListDirents()) {
+      listDirectory(path, (name, type) => entry(name, hostDtKind(type)));
+      return;
+    }
     for (const d of readdirSync(path, { withFileTypes: true })) {
       entry(d.name, d.isDirectory() ? KIND_DIR : d.isFile() ? KIND_FILE : d.isSymbolicLink() ? KIND_SYMLINK : KIND_OTHER);
     }

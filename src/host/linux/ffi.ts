@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { errnoName, SystemError, sysErrorFromErrno } from '../../errors.js';
-import { MAX_HANDLE_SZ, PATH_MAX, FIONREAD } from './constants.js';
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, MAX_HANDLE_SZ, PATH_MAX, FIONREAD } from './constants.js';
 
 type Koffi = typeof import('koffi');
 type NativeFn = (...args: unknown[]) => unknown;
@@ -38,6 +38,17 @@ export interface FileHandle {
    * `AT_HANDLE_MNT_ID_UNIQUE` the 64-bit unique id (exact as a number below 2^53).
    */
   mountId: number;
+}
+
+/** What statx(2) tells tsnotify about one object: its identity, type and link count. */
+export interface StatIdentity {
+  /** `st_dev` as Node's `fs.Stats.dev` gives it (glibc's makedev of the major and minor). */
+  dev: number;
+  /** `st_ino` (as Node gives it: exact below 2^53). */
+  ino: number;
+  /** `st_mode` (file type and permission bits). */
+  mode: number;
+  nlink: number;
 }
 
 /** What statfs(2) tells tsnotify: the filesystem type and its fsid. */
@@ -138,6 +149,15 @@ export interface LinuxSyscalls {
   statfs(path: string): StatFs;
   /** fstatfs(2) on a descriptor (O_PATH descriptors work). EBADF. */
   fstatfs(fd: number): StatFs;
+  /**
+   * statx(2) of `path` relative to the working directory, asking only for
+   * the type, mode, link count and inode number; `follow` false is lstat.
+   * One system call into a reused buffer, no Stats object. ENOENT, ENOTDIR,
+   * ELOOP, EACCES, …; ENOSYS when libc has no statx (glibc < 2.28).
+   */
+  statIdentity(path: string, follow: boolean): StatIdentity;
+  /** open(2) without a mode, not variadic (cheaper): O_RDONLY|O_DIRECTORY for listings. */
+  openDir(path: string, flags: number): number;
 
   // ---- filesystem calls Node's fs does not issue as such (for the host conformance runs)
 
@@ -228,6 +248,8 @@ function bind(): LinuxSyscalls {
     open_by_handle_at: fn('int open_by_handle_at(int mount_fd, void *handle, int flags)'),
     statfs: fn('int statfs(const char *path, void *buf)'),
     fstatfs: fn('int fstatfs(int fd, void *buf)'),
+    statx: fn('int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)'),
+    openat: fn('int openat(int dirfd, const char *path, int flags)'),
     lseek: fn('long lseek(int fd, long offset, int whence)'),
     truncate: fn('int truncate(const char *path, long length)'),
     renameat2: fn('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)'),
@@ -356,6 +378,13 @@ function bind(): LinuxSyscalls {
       return statFsOf(buf);
     },
 
+    statIdentity: (path, follow) => {
+      check(c.statx(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_IDENTITY, statxBuf), 'statx', path);
+      return statIdentityOf(statxBuf);
+    },
+
+    openDir: (path, flags) => check(c.openat(AT_FDCWD, path, flags), 'open', path),
+
     lseek: (fd, offset, whence) => check(c.lseek(fd, offset, whence), 'lseek', undefined, () => `fd ${fd}`),
 
     truncate: (path, length) => {
@@ -401,6 +430,30 @@ function bind(): LinuxSyscalls {
     umount2: (target, flags) => {
       check(c.umount2(target, flags), 'umount2', target);
     },
+  };
+}
+
+/** STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_INO. */
+const STATX_IDENTITY = 0x1 | 0x2 | 0x4 | 0x100;
+/** `struct statx` is 256 bytes; one buffer per thread serves every call (the result is copied out at once). */
+const statxBuf = Buffer.alloc(256);
+
+/**
+ * The fields of a `struct statx` tsnotify reads: stx_nlink (u32 at 16),
+ * stx_mode (u16 at 28), stx_ino (u64 at 32), stx_dev_major/minor (u32 at
+ * 136/140). `dev` is glibc's makedev(), as libuv fills st_dev from statx.
+ */
+function statIdentityOf(buf: Buffer): StatIdentity {
+  const major = buf.readUInt32LE(136);
+  const minor = buf.readUInt32LE(140);
+  const low = ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & 0xffffff00) << 12);
+  const high = (major & 0xfffff000) >>> 0; // bits 44..63 of the 64-bit dev, i.e. (major & ~0xfff) << 32
+  const dev = (low >>> 0) + ((minor >>> 20) & 0xfff) * 2 ** 32 + high * 2 ** 32;
+  return {
+    dev,
+    ino: buf.readUInt32LE(32) + buf.readUInt32LE(36) * 2 ** 32,
+    mode: buf.readUInt16LE(28),
+    nlink: buf.readUInt32LE(16),
   };
 }
 

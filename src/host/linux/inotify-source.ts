@@ -36,7 +36,7 @@ import {
   MARK_FLAG_EXCL_UNLINK,
   observeMask,
 } from '../../core/index.js';
-import type { EventData, FsPath, LookupOptions, MarkableObject } from '../../core/index.js';
+import type { EventData, FsDentry, FsPath, LookupOptions, MarkableObject } from '../../core/index.js';
 import { isSystemError, sysError } from '../../errors.js';
 import type { HostSource, HostSourceStats } from '../source.js';
 import { failObjects, groupsOf, HostDentry, HostDevices, HostInode, HostMount, HostSuperBlock } from '../source.js';
@@ -83,6 +83,50 @@ class UnlinkedDentry extends HostDentry {
   override isUnlinked(): boolean {
     return true;
   }
+}
+
+/** The dentry a lookup returns: its name (rarely read) is computed when asked. */
+class LookupDentry implements FsDentry {
+  readonly parent = null;
+  constructor(
+    readonly inode: HostInode,
+    private readonly fullPath: string,
+  ) {}
+  get name(): string {
+    return basename(this.fullPath);
+  }
+  isUnlinked(): boolean {
+    return false;
+  }
+}
+
+/**
+ * `path` made absolute and normalized, as path.resolve() does; an already
+ * absolute path without '.', '..' or doubled and trailing slashes (what
+ * callers pass nearly always) is returned as is, without resolve()'s copy.
+ */
+function absolutePath(path: string): string {
+  if (path.charCodeAt(0) !== 47 /* / */ || path.length === 1) return resolve(path);
+  if (path.charCodeAt(path.length - 1) === 47 || path.includes('//') || path.includes('/.')) return resolve(path);
+  return path;
+}
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+/** statx through the FFI when libc has it, else node:fs: what identifies a looked-up object. */
+let statxMissing = false;
+function identityOf(path: string, follow: boolean): { dev: number; ino: number; isDir: boolean } {
+  if (!statxMissing) {
+    try {
+      const st = linuxSyscalls().statIdentity(path, follow);
+      return { dev: st.dev, ino: st.ino, isDir: (st.mode & S_IFMT) === S_IFDIR };
+    } catch (e) {
+      if (!isSystemError(e, 'ENOSYS')) throw e;
+      statxMissing = true;
+    }
+  }
+  const st = follow ? statSync(path) : lstatSync(path);
+  return { dev: st.dev, ino: st.ino, isDir: st.isDirectory() };
 }
 
 /** How many deleted names one directory remembers for IN_EXCL_UNLINK. */
@@ -145,6 +189,10 @@ export class LinuxInotifySource implements HostSource {
   private readonly devices = new HostDevices();
   /** The lookup being served right now: the observer uses its fresh path. */
   private pending: { obj: WatchedInode; path: string; follow: boolean } | null = null;
+  /** Objects looked up in this turn, checked for a mark at its end (checkLooked). */
+  private looked: WatchedInode[] = [];
+  /** One observer for every object (the object comes as its argument). */
+  private readonly maskObserver = (o: MarkableObject, m: number): void => this.onMask(o as WatchedInode, m);
   private closed = false;
   private readonly readerOptions: KernelReaderOptions;
   /** flush(): a private directory with two marker files touched alternately (so markers never coalesce). */
@@ -215,32 +263,36 @@ export class LinuxInotifySource implements HostSource {
     const kwd = sys.inotifyAddWatch(kernel.fd, path, flags);
     let obj = this.byWd.get(kwd);
     if (!obj) {
-      let st;
+      let st: { dev: number; ino: number; isDir: boolean };
       try {
-        st = opts.follow ? statSync(path) : lstatSync(path);
+        st = identityOf(path, opts.follow);
       } catch (e) {
         sys.inotifyRmWatch(kernel.fd, kwd);
         throw sysError('ENOENT', opts.syscall, path, `the object vanished during lookup: ${(e as Error).message}`);
       }
-      const { sb } = this.sbFor(st.dev);
-      obj = new WatchedInode(sb, st.ino, st.isDirectory());
+      obj = new WatchedInode(this.sbFor(st.dev).sb, st.ino, st.isDir);
       obj.kwd = kwd;
       this.byWd.set(kwd, obj);
-      observeMask(obj, (o, m) => this.onMask(o as WatchedInode, m));
+      observeMask(obj, this.maskObserver);
       if (kernel.reader.state !== 'running') kernel.reader.start();
     }
     obj.kernelMask |= hint;
-    obj.path = resolve(path);
+    obj.path = absolutePath(path);
     obj.follow = opts.follow;
-    const created = obj;
     this.pending = { obj, path, follow: opts.follow };
-    // A lookup whose caller attached nothing (its call failed later) must not leak a kernel watch.
-    queueMicrotask(() => {
-      if (this.pending?.obj === created) this.pending = null;
-      if (!created.connector && this.byWd.get(created.kwd) === created) this.dropWatch(created);
-    });
-    return { mount: this.sbFor((obj.sb as HostSuperBlock).dev).mount, dentry: new HostDentry(obj, basename(path)) };
+    // A lookup whose caller attached nothing (its call failed later) must not
+    // leak a kernel watch: checked once for every lookup of this turn.
+    if (this.looked.push(obj) === 1) queueMicrotask(this.checkLooked);
+    return { mount: this.sbFor((obj.sb as HostSuperBlock).dev).mount, dentry: new LookupDentry(obj, path) };
   }
+
+  /** The end of a turn of lookups: drop the watches nobody attached a mark to. */
+  private readonly checkLooked = (): void => {
+    const list = this.looked;
+    this.looked = [];
+    this.pending = null;
+    for (const obj of list) if (!obj.connector && this.byWd.get(obj.kwd) === obj) this.dropWatch(obj);
+  };
 
   /** The connector's union changed: make the kernel watch match it. */
   private onMask(obj: WatchedInode, mask: number): void {
