@@ -244,7 +244,8 @@ export class TreeSync extends TreeRescan {
     const entry = move.entry;
     if (entry === undefined) return;
     if (entry instanceof DirNode) this.dropSubtree(entry);
-    this.sink.event('delete', move.path, entry instanceof DirNode || move.isDir, undefined, false);
+    // A MOVED_FROM left by an earlier batch happened before everything of this one: its delete goes first.
+    this.sink.event('delete', move.path, entry instanceof DirNode || move.isDir, undefined, false, move.seq < this.batchSeq);
   }
 
   /** IN_IGNORED: the kernel dropped the watch (deleted, unmounted, or removed by us). */

@@ -54,8 +54,12 @@ export const W_DENIED = 4;
 
 /** Where TreeSync's findings go (the Watcher). */
 export interface SyncSink {
-  /** One normalized event, delivered at the next flush(). `replaced`: a rename over an existing entry. */
-  event(type: WatchEventType, path: string, isDirectory: boolean, oldPath: string | undefined, replaced: boolean): void;
+  /**
+   * One normalized event, delivered at the next flush(). `replaced`: a
+   * rename over an existing entry. `early`: it happened before every event
+   * given since the last flush (a move out settled late), so it goes first.
+   */
+  event(type: WatchEventType, path: string, isDirectory: boolean, oldPath: string | undefined, replaced: boolean, early?: boolean): void;
   /** True when raw listeners want kernel events. */
   readonly rawWanted: boolean;
   /** A kernel event (or, `synthetic`, a CREATE made up for an entry found by listing a new directory). */

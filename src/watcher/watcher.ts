@@ -100,6 +100,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
   readonly #listeners: ListenerTable = { event: [], batch: [], raw: [], error: [], ready: [], coverage: [], close: [] };
   readonly #iterators = new Set<EventIterator>();
   #out: WatchEvent[] = [];
+  /** How many events at the head of #out were given as `early`. */
+  #early = 0;
   /** Renames that replaced an entry (for folding); null unless `atomic`. */
   readonly #replacing: Set<WatchEvent> | null;
   #hasRename = false;
@@ -446,7 +448,11 @@ export class Watcher implements AsyncIterable<WatchEvent> {
   #makeSink(): SyncSink {
     const self = this;
     return {
-      event(type: WatchEventType, path: string, isDirectory: boolean, oldPath: string | undefined, replaced: boolean): void {
+      event(type: WatchEventType, path: string, isDirectory: boolean, oldPath: string | undefined, replaced: boolean, early?: boolean): void {
+        if (early === true) {
+          self.#out.splice(self.#early++, 0, { type, path, isDirectory });
+          return;
+        }
         if (oldPath === undefined) {
           self.#out.push({ type, path, isDirectory });
           return;
@@ -481,6 +487,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     if (this.#out.length === 0) return;
     let events = this.#out;
     this.#out = [];
+    this.#early = 0;
     if (this.#batch !== undefined) {
       this.#queueBatch(events);
       return;
@@ -583,6 +590,7 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     if (this.#out.length > 0 || this.#batched.length > 0) {
       const out = this.#out;
       this.#out = [];
+      this.#early = 0;
       if (this.#batch !== undefined) for (const e of out) this.#batched.push(e);
       else this.#dispatch(out);
       this.#releaseBatch();
