@@ -9,13 +9,16 @@
  *     close(): void | Promise<void>,
  *   }
  *
- * Events are printed as they come (`resync` also as OVERFLOW); the harness
+ * Events are printed as they come (`resync` also as OVERFLOW), one write per
+ * batch the Watcher delivers (its 'batch' channel: one read of the queue),
+ * as the raw reader prints one read at a time; the protocol's next-turn
+ * batching would only add a turn of the event loop to each. The harness
  * replays create/delete/rename into its view of the tree. When the import or
  * the watch fails the driver prints SKIP and the harness leaves it out.
  * TSNOTIFY_BENCH_ENTRY, when set, names another module to import instead.
  */
 import { pathToFileURL } from 'node:url';
-import { event, note, overflow, ready, rootArgument, serve, skip } from './protocol.js';
+import { note, ready, rootArgument, serve, skip } from './protocol.js';
 
 interface WatchEvent {
   type: string;
@@ -26,7 +29,7 @@ interface WatchEvent {
 
 interface Watcher {
   ready: Promise<unknown>;
-  on(name: 'event', listener: (e: WatchEvent) => void): unknown;
+  on(name: 'batch', listener: (events: readonly WatchEvent[]) => void): unknown;
   on(name: 'error', listener: (error: unknown) => void): unknown;
   close(): unknown;
 }
@@ -50,14 +53,23 @@ try {
 
 try {
   const watcher = watch(root, mode === undefined ? {} : { mode });
-  watcher.on('event', (e) => {
-    if (e.type === 'resync') overflow(e.path);
-    event(e.type, e.path, e.oldPath);
+  // Lines held until READY is out (nothing should come before it: the scan reports nothing).
+  let early: string | null = '';
+  watcher.on('batch', (events) => {
+    let text = '';
+    for (const e of events) {
+      if (e.type === 'resync') text += `OVERFLOW\t${e.path}\n`;
+      text += e.oldPath === undefined ? `EV\t${e.type}\t${e.path}\n` : `EV\t${e.type}\t${e.path}\t${e.oldPath}\n`;
+    }
+    if (early !== null) early += text;
+    else process.stdout.write(text);
   });
   watcher.on('error', (error) => note(`error: ${String(error)}`));
   await watcher.ready;
   serve({ close: async () => void (await watcher.close()) });
   ready();
+  if (early !== '') process.stdout.write(early);
+  early = null;
 } catch (error) {
   skip(`watch(${mode ?? 'default'}): ${(error as Error).message}`);
 }

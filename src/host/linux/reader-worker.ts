@@ -6,8 +6,12 @@
  * when the fd is readable, read() into one large buffer and keep reading while
  * poll() with a zero timeout still says readable (this works for blocking and
  * non-blocking fds alike) or until the free room drops below MIN_ROOM; then
- * post the bytes (a fresh, exactly-sized ArrayBuffer, transferred) to the
- * parent. When the wake eventfd becomes readable: post what was read, post
+ * post the bytes. A read that follows an idle wait (the thread blocked in
+ * poll() for IDLE_MS or more) is posted at once: a lone event is not held
+ * for the batching poll(0), whose answer would be "nothing more" anyway.
+ * Posting copies the bytes into the parent's ring (ring.ts) or, when it is
+ * full or permission answers go with them, sends a fresh, exactly-sized
+ * ArrayBuffer, transferred; every hand-over carries the next number `n`. When the wake eventfd becomes readable: post what was read, post
  * nothing more, return (closing the notification fd first when it owns it).
  *
  * Optional parts:
@@ -35,9 +39,25 @@ import { POLLERR, POLLHUP, POLLIN, POLLNVAL } from './constants.js';
 import { linuxSyscalls, PollSet } from './ffi.js';
 import { PermissionResponder, type PermissionAnswer } from './fanotify-responder.js';
 import { CONTROL_FLUSH, CONTROL_PAUSED, CONTROL_READY, type ReaderWorkerData, type WorkerMessage } from './reader.js';
+import { RingWriter } from './ring.js';
+
+type Message = WorkerMessage extends infer M ? (M extends WorkerMessage ? Omit<M, 'n'> : never) : never;
+
+/** The number of the next hand-over (ring chunk or message): the parent handles them in this order. */
+let nextN = 0;
+
+function send(port: NonNullable<typeof parentPort>, msg: Message, transfer?: ArrayBuffer[]): void {
+  port.postMessage({ ...msg, n: nextN++ } as WorkerMessage, transfer ?? []);
+}
 
 /** Below this much free room the batch is posted: more than any inotify/fanotify record. */
 const MIN_ROOM = 8192;
+/**
+ * A blocking poll() that waited at least this long (ms) found the thread
+ * idle: what it then reads is posted at once, without the batching poll(0)
+ * (the kernel queue was just drained, and a lone event is waited for).
+ */
+const IDLE_MS = 1;
 
 function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, control: Int32Array): void {
   const sys = linuxSyscalls();
@@ -48,6 +68,7 @@ function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, contr
   ];
   if (cmdFd >= 0) entries.push({ fd: cmdFd, events: POLLIN });
   const set = new PollSet(entries);
+  const ring = data.ring !== null ? new RingWriter(data.ring) : null;
   const responder = data.permission ? new PermissionResponder(sys, fd, data.permission) : null;
   const buf = Buffer.allocUnsafeSlow(bufferSize); // >= 2 * MIN_ROOM, checked by KernelReader
   const counter = Buffer.alloc(8);
@@ -65,16 +86,21 @@ function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, contr
 
   const post = (): void => {
     if (used === 0 && answers.length === 0) return;
+    if (answers.length === 0 && ring !== null && ring.put(buf, used, nextN)) {
+      nextN++;
+      used = 0;
+      return;
+    }
     const out = buf.buffer.slice(buf.byteOffset, buf.byteOffset + used);
     const sent = answers;
     used = 0;
     answers = [];
-    port.postMessage({ type: 'data', buf: out, answers: sent } satisfies WorkerMessage, [out]);
+    send(port, { type: 'data', buf: out, answers: sent }, [out]);
   };
   const acknowledge = (): void => {
     if (flushing === null) return;
     post();
-    port.postMessage({ type: 'flushed', seq: flushing.seq } satisfies WorkerMessage);
+    send(port, { type: 'flushed', seq: flushing.seq });
     flushing = null;
   };
 
@@ -87,7 +113,11 @@ function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, contr
       const t = responder.nextTimeout(Date.now());
       if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
     }
+    const blockedAt = timeout < 0 ? performance.now() : 0;
     const ready = sys.poll(set, timeout);
+    // After an idle wait the first read is delivered at once (latency); in a
+    // steady stream reads are batched (fewer messages).
+    const afterIdle = timeout < 0 && performance.now() - blockedAt >= IDLE_MS;
     responder?.expire(Date.now(), answers);
     if (ready === 0) {
       post(); // nothing more right now (or EINTR): deliver the batch
@@ -130,7 +160,7 @@ function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, contr
       if (!data.reportReadErrors || !isSystemError(e) || e.code === 'EBADF' || e.code === 'EINVAL') throw e;
       // fanotify could not open an event's descriptor: that event is gone; say so in order.
       post();
-      port.postMessage({ type: 'read-error', code: e.code, syscall: e.syscall, path: e.path, reason: e.reason } satisfies WorkerMessage);
+      send(port, { type: 'read-error', code: e.code, syscall: e.syscall, path: e.path, reason: e.reason });
       continue;
     }
     if (n === 0) throw sysError('EIO', 'read', undefined, `unexpected end of file on fd ${fd}`);
@@ -146,7 +176,7 @@ function run(port: NonNullable<typeof parentPort>, data: ReaderWorkerData, contr
         }
       }
     }
-    if (!batch || buf.length - used < MIN_ROOM) post();
+    if (!batch || afterIdle || buf.length - used < MIN_ROOM) post();
   }
 }
 
@@ -164,13 +194,13 @@ try {
     Atomics.notify(control, CONTROL_READY);
   }
   if (!isSystemError(e)) throw e;
-  port.postMessage({
+  send(port, {
     type: 'error',
     code: e.code,
     syscall: e.syscall,
     path: e.path,
     reason: e.reason,
-  } satisfies WorkerMessage);
+  });
 } finally {
   if (data.ownsFd) {
     // The last thing this thread does: closing a fanotify fd answers FAN_ALLOW to everything pending (F15).

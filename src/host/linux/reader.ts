@@ -5,8 +5,12 @@
  *
  * HOW: a `worker_threads` Worker (reader-worker.js, which loads koffi itself)
  * blocks in poll() on [the fd, a wake eventfd owned by this object], read()s
- * everything that is ready into a 256 KiB buffer and posts it as one
- * transferred ArrayBuffer. postMessage keeps the kernel's order. Node offers
+ * everything that is ready into a 256 KiB buffer and hands it over: copied
+ * into a SharedArrayBuffer ring (ring.ts) that the main thread waits on with
+ * Atomics.waitAsync, or, when the ring is full (the main thread is behind)
+ * or permission answers travel with it, posted as one transferred
+ * ArrayBuffer. Every hand-over is numbered, and the main thread takes them
+ * in that order, so the kernel's order is kept either way. Node offers
  * no public way to put an arbitrary fd in its own event loop (`net.Socket`
  * refuses an anon-inode fd with ERR_INVALID_FD_TYPE, `fs` streams read on
  * the thread pool; koffi's uv_poll binding is undocumented "and might
@@ -46,6 +50,7 @@ import { SystemError, type ErrnoCode } from '../../errors.js';
 import { EFD_CLOEXEC, EFD_NONBLOCK } from './constants.js';
 import { linuxSyscalls } from './ffi.js';
 import type { PermissionAnswer, ResponderConfig } from './fanotify-responder.js';
+import { createRingBuffer, RingReader, waitAsync } from './ring.js';
 
 /** Data handed to the worker (reader-worker.ts). */
 export interface ReaderWorkerData {
@@ -60,6 +65,8 @@ export interface ReaderWorkerData {
   ownsFd: boolean;
   reportReadErrors: boolean;
   permission: ResponderConfig | null;
+  /** The ring chunks of data go through (ring.ts), or null: everything is posted. */
+  ring: SharedArrayBuffer | null;
 }
 
 /** Control word: 0 while the worker boots, 1 once it polls, -1 if it failed first. */
@@ -70,12 +77,19 @@ export const CONTROL_FLUSH = 1;
 export const CONTROL_PAUSED = 2;
 const CONTROL_WORDS = 3;
 
-/** Messages from the worker. */
-export type WorkerMessage =
+/**
+ * Messages from the worker. `n` numbers everything the worker sends, ring
+ * chunks included, from 0: the parent handles them in that order whichever
+ * way each came.
+ */
+export type WorkerMessage = { n: number } & (
   | { type: 'data'; buf: ArrayBuffer; answers: PermissionAnswer[] }
   | { type: 'flushed'; seq: number }
   | { type: 'read-error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined }
-  | { type: 'error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined };
+  | { type: 'error'; code: ErrnoCode; syscall: string; path: string | undefined; reason: string | undefined }
+);
+
+const NO_ANSWERS: readonly PermissionAnswer[] = [];
 
 export interface KernelReaderOptions {
   /** Size of the worker's read buffer; one posted batch is at most this big. Default 256 KiB, at least 16 KiB. */
@@ -164,6 +178,13 @@ export class KernelReader {
   private readonly flushable: boolean;
   private readonly onReadError: ((err: Error) => void) | undefined;
   private readonly permission: ResponderConfig | null;
+  /** The running worker's ring, or null. */
+  private ring: RingReader | null = null;
+  /** The number of the next worker message (or ring chunk) to handle. */
+  private nextN = 0;
+  /** Messages that came before their turn (a ring chunk with a lower number is still unread). */
+  private readonly early = new Map<number, WorkerMessage>();
+  private pumping = false;
 
   /**
    * Read `fd` (an inotify or fanotify fd; non-blocking recommended) once
@@ -237,6 +258,7 @@ export class KernelReader {
       ownsFd: this.ownsFd,
       reportReadErrors: this.onReadError !== undefined,
       permission: this.permission,
+      ring: waitAsync !== undefined ? createRingBuffer(this.bufferSize) : null,
     };
     let worker: Worker;
     try {
@@ -249,6 +271,9 @@ export class KernelReader {
       throw e;
     }
     this.worker = worker;
+    this.ring = workerData.ring !== null ? new RingReader(workerData.ring) : null;
+    this.nextN = 0;
+    this.early.clear();
     this.failed = false;
     this.stateValue = 'running';
     this.stopping = undefined;
@@ -258,7 +283,11 @@ export class KernelReader {
       process.on('exit', wakeAllAtExit);
       exitHookInstalled = true;
     }
-    worker.on('message', (msg: WorkerMessage) => this.handleMessage(msg));
+    worker.on('message', (msg: WorkerMessage) => {
+      this.early.set(msg.n, msg);
+      this.pumpAll();
+    });
+    if (this.ring !== null) this.armRing(this.ring);
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.handleExit(worker, code));
   }
@@ -344,6 +373,69 @@ export class KernelReader {
     return this;
   }
 
+  /**
+   * Handle, in the worker's order, everything that has come: ring chunks
+   * and messages, by number. Stops at a gap (a message still in flight).
+   */
+  private pump(): void {
+    if (this.pumping) return; // re-entered from onData: the outer loop goes on
+    this.pumping = true;
+    try {
+      for (;;) {
+        const ring = this.ring;
+        if (ring !== null && ring.peek() === this.nextN) {
+          this.nextN++;
+          this.onData(ring.take(), NO_ANSWERS);
+          continue;
+        }
+        const msg = this.early.get(this.nextN);
+        if (msg === undefined) return;
+        this.early.delete(this.nextN);
+        this.nextN++;
+        this.handleMessage(msg);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Wait for the worker's next ring chunk (Atomics.waitAsync: no thread is blocked). */
+  private armRing(ring: RingReader): void {
+    while (this.ring === ring) {
+      const r = ring.waitAsync();
+      if (r.async) {
+        void (r.value as Promise<unknown>).then(() => {
+          if (this.ring !== ring) return;
+          this.pumpAll();
+          // Waiting again costs a few µs (tens when cold): after what was just
+          // delivered has been handled (the microtasks it queued), not before.
+          // A chunk written meanwhile is seen when the wait is armed.
+          process.nextTick(() => this.armRing(ring));
+        });
+        return;
+      }
+      this.pumpAll(); // written meanwhile
+    }
+  }
+
+  /**
+   * pump() until nothing is left. An exception thrown by onData/onError
+   * surfaces as an uncaught exception (as from an event listener) and
+   * delivery goes on with what follows.
+   */
+  private pumpAll(): void {
+    for (;;) {
+      try {
+        this.pump();
+        return;
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
   private handleMessage(msg: WorkerMessage): void {
     if (msg.type === 'data') {
       this.onData(Buffer.from(msg.buf), msg.answers);
@@ -371,6 +463,11 @@ export class KernelReader {
   private handleExit(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     const requested = this.stateValue === 'stopping';
+    // Every message has been received by now ('exit' comes after them): deliver what is left.
+    this.pumpAll();
+    const ring = this.ring;
+    this.ring = null;
+    ring?.release();
     this.worker = undefined;
     if (this.wakeFd >= 0) {
       const wakeFd = this.wakeFd;
