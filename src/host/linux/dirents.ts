@@ -85,7 +85,7 @@ export function listDirectory(path: string, entry: (name: string, type: number) 
   try {
     for (let n = sys.getdents64(fd, buf); n > 0; n = sys.getdents64(fd, buf)) {
       for (let off = 0; off < n; ) {
-        const reclen = buf.readUInt16LE(off + RECLEN);
+        const reclen = buf[off + RECLEN]! | (buf[off + RECLEN + 1]! << 8);
         let type = buf[off + TYPE]!;
         const start = off + NAME;
         const limit = off + reclen;

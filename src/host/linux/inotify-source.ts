@@ -43,7 +43,7 @@ import { failObjects, groupsOf, HostDentry, HostDevices, HostInode, HostMount, H
 import { IN_CLOEXEC, IN_NONBLOCK } from './constants.js';
 import { decodeInotify } from './decode.js';
 import type { InotifyRecord } from './decode.js';
-import { linuxSyscalls } from './ffi.js';
+import { linuxSyscalls, type StatIdentity } from './ffi.js';
 import { KernelReader } from './reader.js';
 import type { KernelReaderOptions } from './reader.js';
 
@@ -113,20 +113,20 @@ function absolutePath(path: string): string {
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
+type Identity = Pick<StatIdentity, 'dev' | 'ino' | 'mode'>;
+
 /** statx through the FFI when libc has it, else node:fs: what identifies a looked-up object. */
 let statxMissing = false;
-function identityOf(path: string, follow: boolean): { dev: number; ino: number; isDir: boolean } {
+function identityOf(path: string, follow: boolean): Identity {
   if (!statxMissing) {
     try {
-      const st = linuxSyscalls().statIdentity(path, follow);
-      return { dev: st.dev, ino: st.ino, isDir: (st.mode & S_IFMT) === S_IFDIR };
+      return linuxSyscalls().statIdentity(path, follow);
     } catch (e) {
       if (!isSystemError(e, 'ENOSYS')) throw e;
       statxMissing = true;
     }
   }
-  const st = follow ? statSync(path) : lstatSync(path);
-  return { dev: st.dev, ino: st.ino, isDir: st.isDirectory() };
+  return follow ? statSync(path) : lstatSync(path);
 }
 
 /** How many deleted names one directory remembers for IN_EXCL_UNLINK. */
@@ -188,7 +188,9 @@ export class LinuxInotifySource implements HostSource {
   private readonly byWd = new Map<number, WatchedInode>();
   private readonly devices = new HostDevices();
   /** The lookup being served right now: the observer uses its fresh path. */
-  private pending: { obj: WatchedInode; path: string; follow: boolean } | null = null;
+  private pending: WatchedInode | null = null;
+  private pendingPath = '';
+  private pendingFollow = true;
   /** Objects looked up in this turn, checked for a mark at its end (checkLooked). */
   private looked: WatchedInode[] = [];
   /** One observer for every object (the object comes as its argument). */
@@ -263,14 +265,14 @@ export class LinuxInotifySource implements HostSource {
     const kwd = sys.inotifyAddWatch(kernel.fd, path, flags);
     let obj = this.byWd.get(kwd);
     if (!obj) {
-      let st: { dev: number; ino: number; isDir: boolean };
+      let st: Identity;
       try {
         st = identityOf(path, opts.follow);
       } catch (e) {
         sys.inotifyRmWatch(kernel.fd, kwd);
         throw sysError('ENOENT', opts.syscall, path, `the object vanished during lookup: ${(e as Error).message}`);
       }
-      obj = new WatchedInode(this.sbFor(st.dev).sb, st.ino, st.isDir);
+      obj = new WatchedInode(this.sbFor(st.dev).sb, st.ino, (st.mode & S_IFMT) === S_IFDIR);
       obj.kwd = kwd;
       this.byWd.set(kwd, obj);
       observeMask(obj, this.maskObserver);
@@ -279,7 +281,9 @@ export class LinuxInotifySource implements HostSource {
     obj.kernelMask |= hint;
     obj.path = absolutePath(path);
     obj.follow = opts.follow;
-    this.pending = { obj, path, follow: opts.follow };
+    this.pending = obj;
+    this.pendingPath = path;
+    this.pendingFollow = opts.follow;
     // A lookup whose caller attached nothing (its call failed later) must not
     // leak a kernel watch: checked once for every lookup of this turn.
     if (this.looked.push(obj) === 1) queueMicrotask(this.checkLooked);
@@ -303,7 +307,8 @@ export class LinuxInotifySource implements HostSource {
     // IN_EXCL_UNLINK is never set on the shared kernel watch (other groups may
     // not want it); to emulate it exactly, a directory whose marks use it also
     // asks the kernel for the dirent events that tell which names die.
-    const excl = obj.connector.marks.some((m) => (m.flags & MARK_FLAG_EXCL_UNLINK) !== 0);
+    let excl = false;
+    for (const m of obj.connector.marks) if ((m.flags & MARK_FLAG_EXCL_UNLINK) !== 0) excl = true;
     obj.excl = excl;
     if (excl && obj.isDir()) obj.unlinkedNames ??= new Set();
     else obj.unlinkedNames = null;
@@ -311,7 +316,7 @@ export class LinuxInotifySource implements HostSource {
     if (mask & FS_RENAME) kmask |= IN_MOVED_FROM | IN_MOVED_TO;
     if (excl && obj.isDir()) kmask |= IN_DIRENT;
     if (excl && !obj.isDir()) kmask |= IN_ATTRIB;
-    if ((kmask & ~obj.kernelMask) === 0 && (kmask === obj.kernelMask || this.pending?.obj !== obj)) {
+    if ((kmask & ~obj.kernelMask) === 0 && (kmask === obj.kernelMask || this.pending !== obj)) {
       // Narrowing without a fresh path is optional (the core filters); equal masks need nothing.
       if (kmask === obj.kernelMask) return;
     }
@@ -319,8 +324,9 @@ export class LinuxInotifySource implements HostSource {
     if (!kernel) return;
     let path: string;
     let follow: boolean;
-    if (this.pending?.obj === obj) {
-      ({ path, follow } = this.pending);
+    if (this.pending === obj) {
+      path = this.pendingPath;
+      follow = this.pendingFollow;
     } else {
       // The stored path may name another inode by now: only use it if it still names ours.
       path = obj.path;
