@@ -33,7 +33,7 @@
  * they are listed and reported as creates, as in inotify mode.
  *
  * OVERFLOW. The listener reports the kernel queue's overflow explicitly;
- * the background scan is completed (silently), then the tree is rescanned
+ * directories still waiting to be listed are listed (silently), then the tree is rescanned
  * and diffed against the model (files changed since `syncTime()` are
  * reported modified), then `resync`. `syncTime()` is the last moment known
  * to have been fully read: when a flush barrier armed after a burst of
@@ -127,9 +127,6 @@ export class FanSync extends TreeRescan {
   private readonly mounts = new Map<string, boolean>();
   private readonly scanStack: DirNode[] = [];
   private scanTimer: NodeJS.Immediate | null = null;
-  private resolveScanned!: () => void;
-  /** Resolves once the background scan has listed the whole tree. */
-  readonly scanned: Promise<void>;
   private finishQueued = false;
   private overflows = 0;
   private quietAt = 0;
@@ -146,7 +143,6 @@ export class FanSync extends TreeRescan {
     adopt?: DirNode,
   ) {
     super(rootPath, null, fs, opts, sink, adopt);
-    this.scanned = new Promise((res) => (this.resolveScanned = res));
   }
 
   // ---------------------------------------------------------------- startup
@@ -185,7 +181,6 @@ export class FanSync extends TreeRescan {
   resyncAdopted(since: number): void {
     for (const d of subtreeDirs(this.root)) d.wd = -1; // those were the inotify instance's
     this.quietAt = this.lastPollAt = this.fs.now();
-    this.resolveScanned();
     this.rescan(since);
   }
 
@@ -214,11 +209,6 @@ export class FanSync extends TreeRescan {
       onOverflow: () => this.onOverflow(),
       onError: (e) => this.sink.error(e),
     };
-  }
-
-  /** Every listener reading (the reader threads are up). */
-  listening(): Promise<void> {
-    return Promise.all(this.listeners.map((l) => l.ready)).then(() => undefined);
   }
 
   /** Every event queued in the kernel before the call has been applied. */
@@ -274,7 +264,6 @@ export class FanSync extends TreeRescan {
     }
     this.opts.onProgress?.(this.scanCount);
     this.finish();
-    this.resolveScanned();
   }
 
   // ---------------------------------------------------------------- events
@@ -561,7 +550,6 @@ export class FanSync extends TreeRescan {
   /** Stop, and close the listeners (their reader threads end, the marks go). */
   async close(): Promise<void> {
     this.stop();
-    this.resolveScanned();
     await Promise.all(this.listeners.splice(0).map((l) => l.close()));
   }
 }

@@ -94,9 +94,6 @@ export class Watcher implements AsyncIterable<WatchEvent> {
   #sync: TreeSync | FanSync | null = null;
   /** The switch to fanotify at the watch limit: not tried yet, under way, done, or impossible. */
   #limitSwitch: 'no' | 'pending' | 'done' | 'refused' = 'no';
-  #resolveScanned!: () => void;
-  /** Resolves once the Watcher's model of the tree is complete (`paths()` exact): with `ready`, in both modes. */
-  readonly scanned: Promise<void>;
   readonly #listeners: ListenerTable = { event: [], batch: [], raw: [], error: [], ready: [], coverage: [], close: [] };
   readonly #iterators = new Set<EventIterator>();
   #out: WatchEvent[] = [];
@@ -138,7 +135,6 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       this.#rejectReady = rej;
     });
     this.ready.catch(() => {}); // a rejection is also reported on 'error'; never unhandled
-    this.scanned = new Promise<void>((res) => (this.#resolveScanned = res));
     this.#sink = this.#makeSink();
     const signal = options.signal;
     if (signal?.aborted) {
@@ -335,7 +331,6 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     }
     if (this.#state !== 'starting') return; // closed by a progress callback
     this.#becomeReady();
-    this.#resolveScanned();
     void this.#loop(ino);
   }
 
@@ -357,7 +352,6 @@ export class Watcher implements AsyncIterable<WatchEvent> {
       return;
     }
     if (this.#state !== 'starting') return; // closed by a progress callback
-    this.#resolveScanned();
     this.#becomeReady();
   }
 
@@ -604,7 +598,6 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     const sync = this.#sync;
     const closing = sync instanceof FanSync ? sync.close() : (sync?.stop(), Promise.resolve());
     if (this.#ino !== null && !this.#ino.closed) this.#ino.close();
-    this.#resolveScanned();
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer);
     this.#settleTimer = null;
     if (wasStarting) {

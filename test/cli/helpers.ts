@@ -4,10 +4,11 @@
  * operations once "Watches established." is printed), with a deadline.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fdinfoTexts } from '../host/helpers.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const DEADLINE_MS = 15_000;
@@ -35,39 +36,15 @@ export interface CliRun {
 /** fanotify marks (inode, mount or filesystem) held by process `pid`. */
 export function fanotifyMarksOf(pid: number): number {
   let n = 0;
-  let fds: string[] = [];
-  try {
-    fds = readdirSync(`/proc/${pid}/fdinfo`);
-  } catch {
-    return 0;
-  }
-  for (const fd of fds) {
-    try {
-      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
-      n += [...info.matchAll(/^fanotify (ino|sdev|mnt_id):/gm)].length;
-    } catch {
-      // closed meanwhile
-    }
-  }
+  for (const info of fdinfoTexts(pid)) n += [...info.matchAll(/^fanotify (ino|sdev|mnt_id):/gm)].length;
   return n;
 }
 
 /** Inotify watches with events in their mask held by process `pid`. */
 export function watchesOf(pid: number): number {
   let n = 0;
-  let fds: string[] = [];
-  try {
-    fds = readdirSync(`/proc/${pid}/fdinfo`);
-  } catch {
-    return 0;
-  }
-  for (const fd of fds) {
-    try {
-      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
-      for (const m of info.matchAll(/^inotify wd:\S+ .* mask:([0-9a-f]+)/gm)) if (parseInt(m[1]!, 16) & 0xfff) n++;
-    } catch {
-      // closed meanwhile
-    }
+  for (const info of fdinfoTexts(pid)) {
+    for (const m of info.matchAll(/^inotify wd:\S+ .* mask:([0-9a-f]+)/gm)) if (parseInt(m[1]!, 16) & 0xfff) n++;
   }
   return n;
 }

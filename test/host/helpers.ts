@@ -55,16 +55,29 @@ export async function privateTmpfs(prefix = 'tsnotify-fs-'): Promise<{ path: str
   };
 }
 
+/** The /proc/PID/fdinfo text of every descriptor of a process (none if it is gone; descriptors closed meanwhile are skipped). */
+export function fdinfoTexts(pid: number | 'self'): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const fd of fds) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
 /** Marks and watches this process holds, from /proc/self/fdinfo: fanotify inode/mount/filesystem marks and inotify watches. */
 export function notificationMarks(): { fanotifyInode: number; fanotifyMount: number; fanotifyFilesystem: number; inotifyWatches: number } {
   const out = { fanotifyInode: 0, fanotifyMount: 0, fanotifyFilesystem: 0, inotifyWatches: 0 };
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
-    } catch {
-      continue; // closed meanwhile
-    }
+  for (const text of fdinfoTexts('self')) {
     for (const line of text.split('\n')) {
       if (line.startsWith('inotify wd:')) out.inotifyWatches++;
       else if (line.startsWith('fanotify ino:')) out.fanotifyInode++;

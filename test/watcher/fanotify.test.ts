@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSystemError, watch, type WatchEvent, type Watcher } from '../../src/index.js';
+import { fdinfoTexts } from '../host/helpers.js';
 import { DEADLINE_MS, diskTree, line, tempRoot, waitFor, watchesInUse } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -27,15 +28,7 @@ async function fanWatch(root: string, options: Parameters<typeof watch>[1] = {})
 
 /** Inotify instances open in this process. */
 function ownInotifyFds(): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
-    try {
-      if (readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1').includes('inotify wd:')) n++;
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return n;
+  return fdinfoTexts('self').filter((info) => info.includes('inotify wd:')).length;
 }
 
 async function closeAndClean(w: Watcher, root: string): Promise<void> {

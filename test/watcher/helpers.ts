@@ -3,10 +3,11 @@
  * (deterministic: operations queue their events before they return and
  * `flush()` handles them), event collection, and bounded waits for the host.
  */
-import { lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WatchEvent, WatchOptions, Watcher } from '../../src/index.js';
+import { fdinfoTexts } from '../host/helpers.js';
 import { watch } from '../../src/index.js';
 import type { VfsProcess } from '../../src/vfs/index.js';
 import { createVfs, O_CREAT, O_TRUNC, O_WRONLY } from '../../src/vfs/index.js';
@@ -110,20 +111,7 @@ export function watchesInUse(): number {
   let n = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fdinfo`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1');
-        if (info.includes('inotify wd:')) n += info.split('inotify wd:').length - 1;
-      } catch {
-        // the fd closed meanwhile
-      }
-    }
+    for (const info of fdinfoTexts(Number(pid))) n += info.split('inotify wd:').length - 1;
   }
   return n;
 }
