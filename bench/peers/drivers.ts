@@ -41,6 +41,13 @@ function hasCommand(name: string): boolean {
   }
 }
 
+/**
+ * Node flags for every Node driver, from TSNOTIFY_BENCH_NODE_FLAGS (split on
+ * spaces), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the watchers
+ * under the real load (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const nodeFlags = (process.env['TSNOTIFY_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+
 function nodeDriver(name: string, script: string, view: ViewMode, extra: string[] = []): DriverSpec {
   const path = fileURLToPath(new URL(`./drivers/${script}.js`, import.meta.url));
   return {
@@ -49,7 +56,7 @@ function nodeDriver(name: string, script: string, view: ViewMode, extra: string[
     unavailable: () => undefined,
     launch: async (root) => ({
       command: process.execPath,
-      args: [path, root, ...extra],
+      args: [...nodeFlags, path, root, ...extra],
       output: 'protocol',
       helpers: [],
       stop: nothing,

@@ -614,7 +614,7 @@ export class HostFanotify implements FanotifyApi {
     if (ev.mask & FAN_RENAME) {
       const from = named(FAN_EVENT_INFO_TYPE_OLD_DFID_NAME);
       const to = named(FAN_EVENT_INFO_TYPE_NEW_DFID_NAME);
-      if (from !== null && to !== null) cache.moved(from, to);
+      if (from !== null && to !== null) cache.moved(from, to, isDir);
       else if (from !== null) cache.removed(from, isDir);
       else cache.newBatch();
       return;
@@ -624,7 +624,8 @@ export class HostFanotify implements FanotifyApi {
       if (dfid && dfid.kind === 'fid') {
         const dir = cache.peek(dfid.fsid, dfid.handleType, dfid.handle);
         if (dir !== null) {
-          cache.removed((dir === '/' ? '' : dir) + '/' + dfid.name, isDir);
+          // A directory moved away still exists: only a deleted one is buried.
+          cache.removed((dir === '/' ? '' : dir) + '/' + dfid.name, isDir && (ev.mask & FAN_DELETE) !== 0);
           return;
         }
       }

@@ -420,7 +420,7 @@ class Listener implements FsListener {
   private handleRename(item: Item): void {
     const { from, to, isDirectory } = item;
     // Entries cached before this batch are brought forward rename by rename (a hint; every use is verified).
-    if (from !== null && to !== null) this.cache.moved(from, to);
+    if (from !== null && to !== null) this.cache.moved(from, to, isDirectory);
     else if (from !== null) this.cache.removed(from, isDirectory);
     const fromInside = from !== null && this.inside(from);
     const toInside = to !== null && this.inside(to);

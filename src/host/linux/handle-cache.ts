@@ -15,8 +15,8 @@
  * 2. nothing cached is trusted unverified: a hit is checked with
  *    name_to_handle_at(path) (no open, no event), and a path that no longer
  *    names the same handle is resolved afresh. A verified entry is trusted
- *    until the next `moved`/`removed`/`newBatch` call, so a burst of events in
- *    one directory costs one check;
+ *    until a `moved`/`removed` call rewrites or removes it, or `newBatch` is
+ *    called, so a burst of events in one directory costs one check;
  * 3. an object that is gone (verification fails and open_by_handle_at says
  *    ESTALE) keeps its last verified path, marked gone: events read after
  *    the object died (the children deleted by `rm -r`, then the directory)
@@ -24,8 +24,9 @@
  *    another object (they carry the inode generation), so a gone entry
  *    cannot name anything else.
  *
- * Size is bounded (least recently used entries go first). Directory renames
- * rewrite in O(entries); everything else is O(1) plus the system calls.
+ * Size is bounded (least recently used entries go first). A directory
+ * rename costs the entries it moves plus one look per directory that holds
+ * cached entries; everything else is O(1) plus the system calls.
  *
  * Matching: handle type and bytes only. Two filesystems whose handles are
  * byte-identical (inode and random generation equal) would be confused; the
@@ -65,7 +66,9 @@ function keyOf(fsid: readonly [number, number], handleType: number, handle: Uint
 
 export class HandleCache {
   private readonly entries = new Map<string, Entry>();
+  /** Live entries by path, and their keys by parent directory (what a directory rename visits). */
   private readonly byPath = new Map<string, string>();
+  private readonly children = new Map<string, Set<string>>();
   private verified = new Set<string>();
   private readonly counters = { hits: 0, misses: 0, stale: 0 };
   private readonly maxEntries: number;
@@ -135,32 +138,41 @@ export class HandleCache {
     this.store(key, { path, handleType, handle: Buffer.from(handle), gone: false });
   }
 
-  /** `oldPath` was renamed to `newPath`: rewrite every cached path at or under it. */
-  moved(oldPath: string, newPath: string): void {
-    this.verified = new Set();
+  /**
+   * `oldPath` was renamed to `newPath`: rewrite the cached path at it and, for
+   * a directory, every cached path under it. The cost is the entries moved
+   * plus one look at each directory holding cached entries (not one at every
+   * entry), so a burst of renames stays linear. Only the rewritten entries
+   * lose their verification: a rename changes no other path.
+   */
+  moved(oldPath: string, newPath: string, isDirectory = true): void {
+    const exact = this.byPath.get(oldPath);
+    if (exact !== undefined) this.rewrite(exact, newPath);
+    if (!isDirectory) return;
     const prefix = oldPath + '/';
-    for (const [key, e] of this.entries) {
-      if (e.gone) continue;
-      if (e.path === oldPath || e.path.startsWith(prefix)) {
-        if (this.byPath.get(e.path) === key) this.byPath.delete(e.path);
-        e.path = newPath + e.path.slice(oldPath.length);
-        this.byPath.set(e.path, key);
+    const dirs: string[] = [];
+    for (const dir of this.children.keys()) if (dir === oldPath || dir.startsWith(prefix)) dirs.push(dir);
+    for (const dir of dirs) {
+      const keys = this.children.get(dir);
+      if (keys === undefined) continue;
+      for (const key of [...keys]) {
+        const e = this.entries.get(key);
+        if (e !== undefined) this.rewrite(key, newPath + e.path.slice(oldPath.length));
       }
     }
   }
 
   /**
-   * The entry `path` was deleted: nothing cached is trusted without a new
-   * check. A directory has no other name, so its entry is marked gone at
-   * once (its last path stays for late events); a file may have another
-   * link, which the next check finds.
+   * The entry `path` was deleted. A directory has no other name, so its
+   * entry is marked gone at once (its last path stays for late events); a
+   * file may have another link, which the next check of its entry finds.
    */
   removed(path: string, isDirectory: boolean): void {
-    this.verified = new Set();
-    if (!isDirectory) return;
     const key = this.byPath.get(path);
-    const e = key === undefined ? undefined : this.entries.get(key);
-    if (e && key !== undefined) this.bury(key, e);
+    if (key === undefined) return;
+    this.verified.delete(key);
+    const e = this.entries.get(key);
+    if (isDirectory && e !== undefined) this.bury(key, e);
   }
 
   /** The cached path of a handle without any check or system call (for bookkeeping), or null. */
@@ -177,6 +189,7 @@ export class HandleCache {
   clear(): void {
     this.entries.clear();
     this.byPath.clear();
+    this.children.clear();
     this.verified = new Set();
   }
 
@@ -193,8 +206,18 @@ export class HandleCache {
   /** The object is gone: keep its last path for late events. */
   private bury(key: string, e: Entry): string {
     e.gone = true;
-    if (this.byPath.get(e.path) === key) this.byPath.delete(e.path);
+    this.unlink(key, e);
     return e.path;
+  }
+
+  /** A live entry now lives at `path`: reindex it, and check it again before trusting it. */
+  private rewrite(key: string, path: string): void {
+    const e = this.entries.get(key);
+    if (e === undefined || e.gone) return;
+    this.unlink(key, e);
+    e.path = path;
+    this.link(key, e);
+    this.verified.delete(key);
   }
 
   private touch(key: string, e: Entry): void {
@@ -204,14 +227,38 @@ export class HandleCache {
 
   private store(key: string, e: Entry): void {
     const old = this.entries.get(key);
-    if (old && this.byPath.get(old.path) === key) this.byPath.delete(old.path);
+    if (old) this.unlink(key, old);
     this.entries.delete(key);
     this.entries.set(key, e);
-    this.byPath.set(e.path, key);
+    this.link(key, e);
     while (this.entries.size > this.maxEntries) {
       const [oldestKey, oldest] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(oldestKey);
-      if (this.byPath.get(oldest.path) === oldestKey) this.byPath.delete(oldest.path);
+      this.verified.delete(oldestKey);
+      this.unlink(oldestKey, oldest);
     }
   }
+
+  /** Index a live entry by its path and its parent directory. */
+  private link(key: string, e: Entry): void {
+    this.byPath.set(e.path, key);
+    const dir = parentOf(e.path);
+    let keys = this.children.get(dir);
+    if (keys === undefined) this.children.set(dir, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Drop an entry from the path indexes (another entry may own its path by now). */
+  private unlink(key: string, e: Entry): void {
+    if (this.byPath.get(e.path) === key) this.byPath.delete(e.path);
+    const dir = parentOf(e.path);
+    const keys = this.children.get(dir);
+    if (keys !== undefined && keys.delete(key) && keys.size === 0) this.children.delete(dir);
+  }
+}
+
+/** The directory part of an absolute path ("/" for a top-level entry). */
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
 }
