@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFsListener, type FsEvent } from '../../src/host/linux/index.js';
 import { isRoot, notificationMarks, privateTmpfs } from './helpers.js';
@@ -150,6 +150,33 @@ test('moves across the root edge, the root moved away, and a tree made and remov
     assert.equal(got.at(-1), 'move-from/ .');
     assert.equal(listener.stats().unresolved, 0);
     assert.ok(listener.stats().outside >= 1, 'the file created outside the root was seen and dropped');
+  } finally {
+    await listener.close();
+    fs.cleanup();
+  }
+});
+
+test('a burst longer than one batch keeps every path where it was: a directory rename read behind the batch is undone on it', { skip, timeout: 60_000 }, async () => {
+  const fs = await privateTmpfs();
+  const root = join(fs.path, 'r');
+  mkdirSync(join(root, 'a/b'), { recursive: true });
+  const events: FsEvent[] = [];
+  const listener = createFsListener(root, { onEvent: (e) => events.push(e), events: ['create', 'rename'] });
+  const files = 12_000; // more events than one run turns into path events (8,192)
+  try {
+    await listener.ready;
+    // Queued before the listener reads any of it (this thread does not yield): the creates
+    // fill more than a batch, and the rename of their directory's parent comes after them.
+    for (let i = 0; i < files; i++) closeSync(openSync(join(root, `a/b/f${i}`), 'w'));
+    renameSync(join(root, 'a'), join(root, 'z'));
+    writeFileSync(join(root, 'z/b/late'), '');
+    await listener.flush();
+    const got = brief(events, root);
+    const expected = [...Array.from({ length: files }, (_, i) => `create a/b/f${i}`), 'rename/ z <- a', 'create z/b/late'];
+    assert.equal(got.length, expected.length);
+    const wrong = got.filter((line, i) => line !== expected[i]);
+    assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} events differ from the order and paths they happened at`);
+    assert.equal(listener.stats().unresolved, 0);
   } finally {
     await listener.close();
     fs.cleanup();
