@@ -3,52 +3,15 @@
  * spelled as in the man pages.
  */
 
-// open(2) flags
-export const O_RDONLY = 0o0;
-export const O_WRONLY = 0o1;
-export const O_RDWR = 0o2;
-export const O_ACCMODE = 0o3;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_NOCTTY = 0o400;
-export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
-export const O_NONBLOCK = 0o4000;
-export const O_DSYNC = 0o10000;
-export const O_DIRECT = 0o40000;
-export const O_LARGEFILE = 0o100000;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
-export const O_NOATIME = 0o1000000;
-export const O_CLOEXEC = 0o2000000;
-export const O_SYNC = 0o4010000;
-export const O_PATH = 0o10000000;
-/** O_TMPFILE includes O_DIRECTORY, as in the kernel's uapi. */
-export const O_TMPFILE = 0o20200000;
-const __O_TMPFILE = 0o20000000;
-export const O_TMPFILE_BIT = __O_TMPFILE;
+import * as fcntl from '../uapi/fcntl.js';
 
-export const OPEN_FLAG_NAMES: Readonly<Record<string, number>> = {
-  O_RDONLY,
-  O_WRONLY,
-  O_RDWR,
-  O_CREAT,
-  O_EXCL,
-  O_NOCTTY,
-  O_TRUNC,
-  O_APPEND,
-  O_NONBLOCK,
-  O_DSYNC,
-  O_DIRECT,
-  O_LARGEFILE,
-  O_DIRECTORY,
-  O_NOFOLLOW,
-  O_NOATIME,
-  O_CLOEXEC,
-  O_SYNC,
-  O_PATH,
-  O_TMPFILE,
-};
+// open(2) flags and the *at(2) flags (AT_SYMLINK_NOFOLLOW …): one table for every room
+export * from '../uapi/fcntl.js';
+
+/** The open(2) flags by name (O_RDONLY … O_TMPFILE), for parsing scenario files. */
+export const OPEN_FLAG_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(fcntl).filter(([name]) => name.startsWith('O_') && name !== 'O_ACCMODE' && name !== 'O_TMPFILE_BIT'),
+);
 
 // file types and permission bits (stat.st_mode)
 export const S_IFMT = 0o170000;
@@ -86,7 +49,6 @@ export const MNT_EXPIRE = 4;
 export const UMOUNT_NOFOLLOW = 8;
 
 // *at(2)
-export const AT_SYMLINK_NOFOLLOW = 0x100;
 
 // setxattr(2)
 export const XATTR_CREATE = 1;
@@ -105,9 +67,7 @@ export const DT_REG = 8;
 export const DT_LNK = 10;
 export const DT_SOCK = 12;
 
-/** Linux limits. */
-export const NAME_MAX = 255;
-export const PATH_MAX = 4096;
+/** Linux limits (NAME_MAX and PATH_MAX come from uapi/fcntl.ts). */
 export const MAXSYMLINKS = 40;
 export const XATTR_NAME_MAX = 255;
 export const XATTR_SIZE_MAX = 65536;
