@@ -50,7 +50,7 @@ import {
   IN_UNMOUNT,
 } from '../inotify/index.js';
 import { parseEventList } from './format.js';
-import { SetupError, type RawEvent } from './session.js';
+import { SetupError, setUpOrClose, type RawEvent } from './session.js';
 
 /** The inotify events a fanotify filesystem mark cannot report. */
 export const FANOTIFY_UNSUPPORTED = IN_ACCESS | IN_OPEN | IN_CLOSE_NOWRITE | IN_UNMOUNT;
@@ -211,13 +211,7 @@ export class FanotifySession {
   /** One listener per PATH; rejects with a SetupError naming the first PATH that failed. */
   static async open(opts: FanotifySessionOptions): Promise<FanotifySession> {
     const s = new FanotifySession(opts);
-    try {
-      await s.setUp();
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
-    return s;
+    return setUpOrClose(s, () => s.setUp());
   }
 
   private async setUp(): Promise<void> {

@@ -72,6 +72,20 @@ function displayPath(root: Root, abs: string): string {
   return root.base + (root.abs === '/' ? abs : abs.slice(root.abs.length));
 }
 
+/**
+ * A session's `open`: run its setUp; on failure close what was set up and
+ * rethrow, so a half-open session never leaks watches or listeners.
+ */
+export async function setUpOrClose<S extends { close(): Promise<void> }>(session: S, setUp: () => Promise<void>): Promise<S> {
+  try {
+    await setUp();
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  return session;
+}
+
 export class WatchSession {
   readonly watchers: Watcher[] = [];
   private plain: Inotify | null = null;
@@ -83,13 +97,7 @@ export class WatchSession {
   /** Set up every watch; rejects with a SetupError naming the first path that failed. */
   static async open(opts: SessionOptions): Promise<WatchSession> {
     const s = new WatchSession(opts);
-    try {
-      await s.setUp();
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
-    return s;
+    return setUpOrClose(s, () => s.setUp());
   }
 
   private async setUp(): Promise<void> {

@@ -64,7 +64,6 @@ import {
   DIR_UNLISTED,
   DirNode,
   isAttached,
-  repath,
   subtreeDirs,
   type Entry,
 } from './model.js';
@@ -454,12 +453,7 @@ export class FanSync extends TreeRescan {
       }
     } else {
       to.children.set(name, entry);
-      if (entry instanceof DirNode) {
-        entry.name = name;
-        entry.parent = to;
-        repath(entry);
-        this.fixPollRoot(entry);
-      }
+      if (entry instanceof DirNode) this.reattach(entry, to, name);
     }
     this.sink.event('rename', path, isDir || entry instanceof DirNode, oldPath, existing !== undefined);
   }

@@ -62,7 +62,6 @@ import {
   DIR_SYMLINK,
   DirNode,
   markDetached,
-  repath,
 } from './model.js';
 import type { WatchEventType } from './types.js';
 import { TreeRescan } from './rescan.js';
@@ -230,10 +229,7 @@ export class TreeSync extends TreeRescan {
     if (existing instanceof DirNode) this.dropSubtree(existing);
     dir.children.set(name, entry);
     if (entry instanceof DirNode) {
-      entry.name = name;
-      entry.parent = dir;
-      repath(entry);
-      this.fixPollRoot(entry);
+      this.reattach(entry, dir, name);
       // Found gone when its CREATE was handled (it had moved on already): watch it now.
       if (entry.wd === -1 && (entry.flags & (DIR_POLLED | DIR_ALIAS | DIR_CONTENTS_IGNORED)) === 0) this.orphans.push(entry);
     }

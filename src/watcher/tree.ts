@@ -33,6 +33,7 @@ import {
   DirNode,
   FileSnap,
   isAttached,
+  repath,
   subtreeDirs,
   type Entry,
 } from './model.js';
@@ -391,6 +392,14 @@ export abstract class TreeBase {
     d.flags &= ~DIR_POLLED;
     this.pollRoots.delete(d);
     this.coverageDirty = true;
+  }
+
+  /** A directory node moved (renamed) to `name` in `parent`: its name, parent, the paths below it, its poll root. */
+  protected reattach(node: DirNode, parent: DirNode, name: string): void {
+    node.name = name;
+    node.parent = parent;
+    repath(node);
+    this.fixPollRoot(node);
   }
 
   /** After a move: a polled directory is a poll root exactly when its parent is not polled. */

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSystemError, watch, type WatchEvent, type Watcher } from '../../src/index.js';
 import { fdinfoTexts } from '../host/helpers.js';
-import { DEADLINE_MS, diskTree, line, tempRoot, waitFor, watchesInUse } from './helpers.js';
+import { DEADLINE_MS, diskTree, limitWatches, line, setSysctl, tempRoot, waitFor } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 // A test that waits on something that never comes fails after a minute instead of holding up the run.
@@ -173,14 +173,12 @@ test('fanotify mode without CAP_SYS_ADMIN: ready rejects with EPERM, saying what
  * replayed on the tree it started from, must equal the disk, with a resync.
  */
 test('fanotify mode: a kernel queue overflow is recovered with the exact delta, then resync', needsRoot, async () => {
-  const sysctl = '/proc/sys/fs/fanotify/max_queued_events';
   const root = tempRoot();
   for (let i = 0; i < 30; i++) {
     mkdirSync(`${root}/old${i}`);
     writeFileSync(`${root}/old${i}/f`, '');
   }
   const before = diskTree(root);
-  const saved = readFileSync(sysctl, 'latin1').trim();
   const entry = JSON.stringify(new URL('../../src/index.js', import.meta.url).href);
   const body = `
     import { watch } from ${entry};
@@ -192,8 +190,9 @@ test('fanotify mode: a kernel queue overflow is recovered with the exact delta, 
   `;
   let child: ReturnType<typeof spawn> | null = null;
   const events: WatchEvent[] = [];
+  let restore = (): void => undefined;
   try {
-    writeFileSync(sysctl, '64'); // read by fanotify_init in the child
+    restore = setSysctl('/proc/sys/fs/fanotify/max_queued_events', 64); // read by fanotify_init in the child
     child = spawn(process.execPath, ['--input-type=module', '-e', body, root], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -204,7 +203,7 @@ test('fanotify mode: a kernel queue overflow is recovered with the exact delta, 
       }
     });
     await waitFor(() => events.some((e) => (e.type as string) === 'READY'), 'the child to be ready');
-    writeFileSync(sysctl, saved);
+    restore();
     child.kill('SIGSTOP');
     for (let i = 0; i < 400; i++) writeFileSync(`${root}/new${i}`, '');
     for (let i = 0; i < 10; i++) rmSync(`${root}/old${i}`, { recursive: true });
@@ -237,7 +236,7 @@ test('fanotify mode: a kernel queue overflow is recovered with the exact delta, 
     );
     assert.ok(!events.some((e) => (e.type as string) === 'error'), JSON.stringify(events.filter((e) => (e.type as string) === 'error')));
   } finally {
-    writeFileSync(sysctl, saved);
+    restore();
     if (child !== null) {
       child.kill('SIGCONT');
       child.kill('SIGKILL');
@@ -250,12 +249,10 @@ test('at the watch limit, as root, the Watcher switches to fanotify: watches fre
   const root = tempRoot();
   for (const d of ['a', 'b', 'c', 'c/d', 'c/d/e', 'c/d/e/f']) mkdirSync(`${root}/${d}`);
   writeFileSync(`${root}/c/d/e/old`, '');
-  const sysctl = '/proc/sys/fs/inotify/max_user_watches';
-  const saved = readFileSync(sysctl, 'latin1').trim();
   let w: Watcher | null = null;
   const events: string[] = [];
+  const restore = limitWatches(2);
   try {
-    writeFileSync(sysctl, String(watchesInUse() + 2));
     w = watch(root, { pollIntervalMs: 3_600_000 }); // a poll could not explain any event below
     w.on('event', (e) => events.push(line(e, root)));
     let switched = false;
@@ -263,7 +260,7 @@ test('at the watch limit, as root, the Watcher switches to fanotify: watches fre
     await w.ready;
     await waitFor(() => switched, 'the switch to fanotify');
   } finally {
-    writeFileSync(sysctl, saved);
+    restore();
   }
   try {
     const c = w.coverage();
@@ -287,17 +284,15 @@ test('at the watch limit, as root, the Watcher switches to fanotify: watches fre
 test("at the watch limit with onLimit 'poll' there is no switch", needsRoot, async () => {
   const root = tempRoot();
   for (const d of ['a', 'b', 'c']) mkdirSync(`${root}/${d}`);
-  const sysctl = '/proc/sys/fs/inotify/max_user_watches';
-  const saved = readFileSync(sysctl, 'latin1').trim();
   let w: Watcher | null = null;
+  const restore = limitWatches(1);
   try {
-    writeFileSync(sysctl, String(watchesInUse() + 1));
     w = watch(root, { pollIntervalMs: 3_600_000, onLimit: 'poll' });
     await w.ready;
     await new Promise<void>((resolve) => setImmediate(resolve)); // where the switch would be scheduled
     await w.drain();
   } finally {
-    writeFileSync(sysctl, saved);
+    restore();
   }
   try {
     const c = w.coverage();

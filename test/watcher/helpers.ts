@@ -3,7 +3,7 @@
  * (deterministic: operations queue their events before they return and
  * `flush()` handles them), event collection, and bounded waits for the host.
  */
-import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WatchEvent, WatchOptions, Watcher } from '../../src/index.js';
@@ -114,4 +114,20 @@ export function watchesInUse(): number {
     for (const info of fdinfoTexts(Number(pid))) n += info.split('inotify wd:').length - 1;
   }
   return n;
+}
+
+/**
+ * Set a sysctl (as root) and return what puts its old value back: call it in
+ * a `finally`; calling it twice is harmless. Tests that lower global limits
+ * run one file at a time in CI (other processes on the machine feel them).
+ */
+export function setSysctl(path: string, value: number | string): () => void {
+  const saved = readFileSync(path, 'latin1').trim();
+  writeFileSync(path, String(value));
+  return () => writeFileSync(path, saved);
+}
+
+/** Lower fs.inotify.max_user_watches to leave `free` more watches than are in use now. */
+export function limitWatches(free: number): () => void {
+  return setSysctl('/proc/sys/fs/inotify/max_user_watches', watchesInUse() + free);
 }

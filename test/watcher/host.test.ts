@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, mkdtempSync, lstatSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, mkdtempSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { watch, type WatchEvent, type Watcher } from '../../src/index.js';
-import { DEADLINE_MS, diskTree, line, tempRoot, waitFor, watchesInUse } from './helpers.js';
+import { DEADLINE_MS, diskTree, limitWatches, line, tempRoot, waitFor } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -130,12 +130,10 @@ test("host: at the watch limit with onLimit 'poll' the Watcher polls the rest, l
   const root = tempRoot();
   for (const d of ['a', 'b', 'c', 'c/d', 'c/d/e']) mkdirSync(`${root}/${d}`);
   writeFileSync(`${root}/c/d/e/old`, '');
-  const sysctl = '/proc/sys/fs/inotify/max_user_watches';
-  const saved = readFileSync(sysctl, 'latin1').trim();
   let w: Watcher | null = null;
   const events: string[] = [];
+  const restore = limitWatches(2);
   try {
-    writeFileSync(sysctl, String(watchesInUse() + 2));
     w = watch(root, { pollIntervalMs: 60_000, onLimit: 'poll' }); // polling even as root (fanotify.test.ts: the switch)
     w.on('event', (e) => events.push(line(e, root)));
     await w.ready;
@@ -151,7 +149,7 @@ test("host: at the watch limit with onLimit 'poll' the Watcher polls the rest, l
       assert.ok(events.includes(expected), `${expected} in\n${events.join('\n')}`);
     }
   } finally {
-    writeFileSync(sysctl, saved);
+    restore();
   }
   try {
     w.poll(); // the limit changed: the polled subtrees are watched again
